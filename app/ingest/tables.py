@@ -1,0 +1,156 @@
+"""Bytes -> a header and a stream of rows with their line numbers, for CSV text and XLSX sheets.
+
+Rows are streamed (csv module over a decoding stream, openpyxl in read-only mode), never loaded
+into a DataFrame, so a million-row export costs one pass. Blank rows are dropped here; line
+numbers still count them, so they match what the user sees in an editor or in Excel.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+
+from app.ingest.records import UsageImportError
+
+ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (Excel 97-2003)
+_XLSX_SUFFIXES = (".xlsx", ".xlsm")
+_DELIMITERS = (",", ";", "\t")
+_NOT_TEXT = "the file is neither CSV text nor an XLSX workbook"
+EMPTY_FILE = "the file is empty"
+_CHUNK = 1 << 20
+
+Row = Sequence[object]
+
+
+@dataclass
+class Table:
+    """One header row and the data rows below it; `rows` yields (line, cells), once."""
+
+    header_line: int
+    header: list[str]
+    rows: Iterator[tuple[int, Row]]
+    source: str  # "CSV" or "XLSX sheet 'Name'", for notes
+
+
+def looks_like_xlsx(filename: str, content: bytes) -> bool:
+    return content.startswith(ZIP_MAGIC) or filename.lower().endswith(_XLSX_SUFFIXES)
+
+
+def text_encoding(content: bytes) -> tuple[str, list[str]]:
+    """UTF-8 (BOM or not), UTF-16 with a BOM (Excel's "Unicode text"), else cp1252 with a note."""
+    if content.startswith(_OLE_MAGIC):
+        raise UsageImportError(
+            "this is a legacy .xls workbook; save it as .xlsx or CSV and import that"
+        )
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding, notes = "utf-16", ["read as UTF-16 text"]
+    elif b"\x00" in content[:_CHUNK]:
+        raise UsageImportError(_NOT_TEXT)
+    elif _decodes(content, "utf-8"):
+        return "utf-8-sig", []
+    else:
+        encoding = "cp1252"
+        notes = ["the file is not valid UTF-8; it was read as Windows-1252 (cp1252)"]
+    if not _decodes(content, encoding):
+        raise UsageImportError(_NOT_TEXT)
+    return encoding, notes
+
+
+def _decodes(content: bytes, encoding: str) -> bool:
+    """Whether the whole content decodes, checked in chunks so no full-size copy is made."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(content)
+    try:
+        for start in range(0, len(view), _CHUNK):
+            decoder.decode(view[start : start + _CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _delimiter(content: bytes, encoding: str) -> str:
+    head = content[:_CHUNK].decode(encoding, errors="replace")
+    first_line = head.lstrip("\ufeff\r\n").partition("\n")[0]
+    counts = {d: first_line.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_rows(content: bytes, encoding: str) -> Iterator[tuple[int, Row]]:
+    # A stream, not one decoded str: io.StringIO would hold ~4 bytes per character.
+    stream = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
+    reader = csv.reader(stream, delimiter=_delimiter(content, encoding))
+    previous = 0
+    try:
+        for row in reader:
+            start = previous + 1  # a quoted field may span lines: report where the row starts
+            previous = reader.line_num
+            # any() is the fast test; a lone whitespace cell is a stray blank line too
+            if any(row) and (len(row) > 1 or row[0].strip()):
+                yield start, row
+    except csv.Error as exc:  # e.g. an unterminated quote running to the end of the file
+        raise UsageImportError(f"not readable as CSV ({exc})", line=previous + 1) from None
+
+
+def csv_table(content: bytes, encoding: str) -> Table:
+    """The first non-blank row is the header."""
+    rows = _csv_rows(content, encoding)
+    first = next(rows, None)
+    if first is None:
+        raise UsageImportError(EMPTY_FILE)
+    return Table(first[0], [str(h) for h in first[1]], rows, "CSV")
+
+
+def _blank(row: Row) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+
+
+def _sheet_rows(values: Iterator[tuple[object, ...]], title: str) -> Iterator[tuple[int, Row]]:
+    # read-only openpyxl yields padding rows for gaps, so enumerate gives Excel row numbers
+    number = 0
+    try:
+        for number, row in enumerate(values, start=1):
+            if not _blank(row):
+                yield number, row
+    except (ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        # the sheet's XML is read lazily, so a damaged workbook can fail half-way through
+        reason = f"sheet {title!r} of the XLSX workbook is damaged and cannot be read"
+        raise UsageImportError(reason, line=number + 1) from None
+
+
+class Workbook:
+    """An XLSX workbook opened read-only; use as a context manager so the zip gets closed."""
+
+    def __init__(self, content: bytes) -> None:
+        from openpyxl import load_workbook  # imported lazily: CSV imports never pay for it
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            self._book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+            raise UsageImportError("not a readable XLSX workbook") from None
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._book.close()
+
+    def tables(self) -> Iterator[Table]:
+        """One table per sheet that has any non-blank row, in workbook order."""
+        for sheet in self._book.worksheets:
+            # some writers store a wrong used range, which read-only mode would trust
+            sheet.reset_dimensions()
+            rows = _sheet_rows(sheet.iter_rows(values_only=True), sheet.title)
+            first = next(rows, None)
+            if first is None:
+                continue
+            header = ["" if v is None else str(v) for v in first[1]]
+            yield Table(first[0], header, rows, f"XLSX sheet {sheet.title!r}")

@@ -1,0 +1,125 @@
+"""Cell-level parsing shared by every format: days, token counts, header names.
+
+Exports repeat the same few hundred dates and token values across thousands of rows, so the text
+parsers are memoised (bounded, and pure: an error is raised, never cached).
+
+Timestamps with an offset (`2025-01-06T23:30:00-05:00`) keep the calendar day as written. A usage
+day is a label in the organization's own local time, not an instant: tokens are charged per local
+24-hour window, and the weekday/weekend and holiday pattern the forecasters learn is local.
+Converting to UTC would move every evening's usage to the next day and smear that pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from app.ingest.records import UsageImportError
+
+_DAY_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}"
+    r"(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_EXPECTED_DAY = "expected YYYY-MM-DD, optionally with a time"
+# No organization burns a quadrillion tokens a day; a value that large is a broken cell, and
+# it would overflow Decimal arithmetic and the database column further down.
+_MAX_TOKENS_DIGITS = 15
+
+
+def normalize_header(name: object) -> str:
+    """Header cell -> comparison key: case, BOM and all whitespace ignored."""
+    text = "" if name is None else str(name)
+    return "".join(text.replace("\ufeff", "").split()).casefold()
+
+
+def show(value: object) -> str:
+    """A cell value as it may appear in an error message, without leaking e-mail addresses."""
+    text = str(value).strip()
+    if "@" in text:
+        return "a value that looks like an e-mail address"
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+@lru_cache(maxsize=8192)
+def _day_from_text(text: str) -> date:
+    if not _DAY_RE.fullmatch(text):
+        raise ValueError
+    if len(text) == 10:
+        return date.fromisoformat(text)
+    # Local date as written: .date() on the aware datetime, no conversion to UTC.
+    return datetime.fromisoformat(text).date()
+
+
+def parse_day(value: object, *, line: int, field: str) -> date:
+    """A usage day from a text cell or a spreadsheet date/datetime cell."""
+    if isinstance(value, str):  # CSV cells: the hot path, checked first
+        text = value.strip()
+    elif isinstance(value, datetime):
+        return value.date()
+    elif isinstance(value, date):
+        return value
+    else:
+        text = "" if value is None else str(value).strip()
+    if not text:
+        raise UsageImportError(f"is empty ({_EXPECTED_DAY})", line=line, field=field)
+    try:
+        return _day_from_text(text)
+    except ValueError:
+        reason = f"{show(text)} is not a date ({_EXPECTED_DAY})"
+        raise UsageImportError(reason, line=line, field=field) from None
+
+
+@lru_cache(maxsize=8192)
+def _tokens_from_text(text: str) -> Decimal:
+    if not _NUMBER_RE.fullmatch(text):
+        try:
+            special = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"{show(text)} is not a number") from None
+        if not special.is_finite():
+            raise ValueError(f"{show(text)} is not a finite number")
+        raise ValueError(f"{show(text)} is not a plain number")
+    tokens = Decimal(text)
+    if tokens < 0:
+        raise ValueError(f"{show(text)} is negative (tokens used cannot be below zero)")
+    if tokens.adjusted() >= _MAX_TOKENS_DIGITS:
+        raise ValueError(f"{show(text)} is implausibly large for a token count")
+    # "-0" is a valid zero; keep the sign out of the sums and the database.
+    return tokens.copy_abs()
+
+
+def parse_tokens(value: object, *, line: int, field: str) -> Decimal:
+    """A non-negative, finite token count from a text or numeric cell, as an exact Decimal."""
+    if isinstance(value, str):  # CSV cells: the hot path, checked first
+        text = value.strip()
+    elif isinstance(value, bool):
+        raise UsageImportError(f"{value} is not a number", line=line, field=field)
+    else:
+        # float repr is the shortest exact round-trip (7.0 -> "7.0"), so Decimal stays exact
+        text = "" if value is None else str(value).strip()
+    if not text:
+        raise UsageImportError("is empty (expected a number of tokens)", line=line, field=field)
+    try:
+        return _tokens_from_text(text)
+    except ValueError as exc:
+        raise UsageImportError(str(exc), line=line, field=field) from None
+
+
+def required_text(value: object, *, line: int, field: str) -> str:
+    """A non-empty text cell, stripped."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        raise UsageImportError("is empty", line=line, field=field)
+    return text
+
+
+def canonical_user(text: str) -> str:
+    """E-mail addresses compare case-insensitively in practice: `Ann@X.com` is `ann@x.com`.
+
+    Other identifiers (`U17`) are kept as written; the caller's `user_key` has the last word.
+    """
+    text = text.strip()
+    return text.casefold() if "@" in text else text
