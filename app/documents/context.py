@@ -1,0 +1,177 @@
+"""Everything the recommendation template shows, built from one Report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from markupsafe import Markup
+
+from app.documents import formatting as fmt
+from app.documents.charts import cost_chart_svg, cost_view_upper, fan_chart_svg
+from app.documents.narrative import why_paragraph
+from app.documents.report import Report
+from app.documents.view import (
+    Table,
+    decision_items,
+    generic,
+    mapping,
+    options_table,
+    sequence,
+)
+
+TIER_KINDS = {
+    "all_units": "all units: the whole purchase is priced at the tier its quantity reaches",
+    "incremental": "incremental: each block of tokens is priced at its own tier",
+}
+OBJECTIVES = {"expected_cost": "lowest expected cost (price plus expected emergency top-ups)"}
+_KNOWN_BOOK = {"currency", "minimum_purchase", "pack_increment", "validity_days", "tier_kind",
+               "tiers", "top_up_price"}  # fmt: skip
+_KNOWN_ASSUMPTIONS = {"price_book", "consumption_order", "objective", "n_paths", "seed"}
+_KNOWN_DATA = {"rows", "first_day", "last_day", "products", "sources"}
+
+
+def build_context(report: Report, *, document_id: str) -> dict[str, Any]:
+    facts = report.facts
+    header, decision = mapping(facts.get("document")), mapping(facts.get("decision"))
+    assumptions = mapping(facts.get("assumptions"))
+    book = mapping(assumptions.get("price_book"))
+    currency = str(decision.get("currency") or book.get("currency") or report.currency)
+    tiers = sequence(book.get("tiers"))
+    quantity, total = fmt.tokens(decision.get("quantity")), decision.get("total_price")
+    return {
+        "document_id": document_id,
+        "title": fmt.text(header.get("title") or "Token purchase recommendation"),
+        "header": _extras(header, {"title"}),
+        "created_at": fmt.text(header.get("created_at")),
+        "headline": f"Buy {quantity} tokens for {fmt.money(total, currency)}",
+        "decision": decision_items(decision, tiers, currency),
+        "why": why_paragraph(decision, book, n_paths=assumptions.get("n_paths"), currency=currency),
+        "options": options_table(decision, tiers, currency),
+        "cost_svg": Markup(cost_chart_svg(report)),
+        "cost_caption": _cost_caption(report),
+        "forecast": _forecast(mapping(facts.get("forecast"))),
+        "fan_svg": Markup(fan_chart_svg(report)),
+        "fan_caption": _fan_caption(report),
+        "data": _data(mapping(facts.get("data"))),
+        "packs": _packs(sequence(facts.get("packs")), currency),
+        "tiers": _tiers(tiers, currency),
+        "assumptions": _assumptions(assumptions, book, currency),
+    }
+
+
+def _forecast(forecast: Mapping[str, Any]) -> dict[str, Any]:
+    model = forecast.get("model")
+    candidates = [mapping(c) for c in sequence(forecast.get("candidates"))]
+    keys = sorted({key for c in candidates for key in mapping(c.get("scores"))})
+    scores = Table(
+        head=["Model", *(key.replace("_", " ") for key in keys)],
+        rows=[
+            [fmt.text(c.get("model")), *(fmt.score(mapping(c.get("scores")).get(k)) for k in keys)]
+            for c in candidates
+        ],
+        highlight=[c.get("model") == model for c in candidates],
+    )
+    totals = Table(
+        head=["Next days", "Mean", "p10", "p50", "p90"],
+        rows=[
+            [fmt.tokens(t.get(key)) for key in ("days", "mean", "p10", "p50", "p90")]
+            for t in map(mapping, sequence(forecast.get("totals")))
+        ],
+    )
+    warnings = [fmt.text(w) for w in sequence(forecast.get("warnings"))]
+    return {"model": fmt.text(model), "scores": scores, "totals": totals, "warnings": warnings}
+
+
+def _data(data: Mapping[str, Any]) -> dict[str, Any]:
+    products = data.get("products")
+    items = [
+        ("Usage rows", fmt.tokens(data.get("rows"))),
+        ("Period", f"{fmt.day(data.get('first_day'))} to {fmt.day(data.get('last_day'))}"),
+        ("Products", generic(products) if products is not None else fmt.MISSING),
+    ]
+    sources = [fmt.text(source) for source in sequence(data.get("sources"))]
+    return {"items": items + _extras(data, _KNOWN_DATA), "sources": sources}
+
+
+def _packs(packs: Sequence[Any], currency: str) -> Table:
+    return Table(
+        head=["Purchased on", "Tokens", "Remaining", "Expires on", "Unit price"],
+        rows=[
+            [fmt.day(p.get("purchased_on")), fmt.tokens(p.get("tokens")),
+             fmt.tokens(p.get("remaining_tokens")), fmt.day(p.get("expires_on")),
+             fmt.money(p.get("unit_price"), currency)]
+            for p in map(mapping, packs)
+        ],
+    )  # fmt: skip
+
+
+def _tiers(tiers: Sequence[Any], currency: str) -> Table:
+    rows = []
+    for index, tier in enumerate(map(mapping, tiers)):
+        following = mapping(tiers[index + 1]).get("min_tokens") if index + 1 < len(tiers) else None
+        upper = fmt.tokens(following - 1) if isinstance(following, int) else "and more"
+        price = fmt.money(tier.get("unit_price"), currency)
+        rows.append([fmt.tokens(tier.get("min_tokens")), upper, price])
+    return Table(head=["From (tokens)", "To (tokens)", "Unit price"], rows=rows)
+
+
+def _assumptions(
+    assumptions: Mapping[str, Any], book: Mapping[str, Any], currency: str
+) -> list[tuple[str, str]]:
+    kind, objective = book.get("tier_kind"), assumptions.get("objective")
+    items = [
+        ("Currency", fmt.text(book.get("currency") or currency)),
+        ("Tier kind", TIER_KINDS.get(str(kind), fmt.text(kind))),
+        ("Minimum purchase", f"{fmt.tokens(book.get('minimum_purchase'))} tokens"),
+        ("Pack increment", f"{fmt.tokens(book.get('pack_increment'))} tokens"),
+        ("Validity", f"{fmt.tokens(book.get('validity_days'))} days from purchase, no rollover"),
+        ("Emergency top-up price", fmt.money(book.get("top_up_price"), currency)),
+        ("Consumption order", fmt.text(assumptions.get("consumption_order"))),
+        ("Objective", OBJECTIVES.get(str(objective), fmt.text(objective))),
+        ("Simulated demand paths", fmt.tokens(assumptions.get("n_paths"))),
+        ("Random seed", fmt.text(assumptions.get("seed"))),
+    ]
+    return items + _extras(book, _KNOWN_BOOK) + _extras(assumptions, _KNOWN_ASSUMPTIONS)
+
+
+def _extras(facts: Mapping[str, Any], known: set[str]) -> list[tuple[str, str]]:
+    return [
+        (key.replace("_", " ").capitalize(), generic(value))
+        for key, value in sorted(facts.items())
+        if key not in known
+    ]
+
+
+def _cost_caption(report: Report) -> str:
+    quantities = np.asarray(report.curve_quantities)
+    if quantities.size == 0:
+        return "No cost curve was computed."
+    low, high, shown = int(quantities.min()), int(quantities.max()), cost_view_upper(report)
+    text = (
+        f"Expected cost (price plus expected emergency top-ups) of each of the {quantities.size:,} "
+        f"candidate quantities from {low:,} to {high:,} tokens"
+    )
+    if shown < high:
+        text += f", shown up to {shown:,} tokens"
+    return text + ". Dotted lines: tier breaks; circle: the chosen quantity."
+
+
+def _fan_caption(report: Report) -> str:
+    fan, days = report.fan, report.history_days
+    horizon = int(np.asarray(fan.mean).shape[0])
+    parts = []
+    if days:
+        last = report.history_start + timedelta(days=days - 1)
+        parts.append(
+            f"History {report.history_start.isoformat()} to {last.isoformat()}: daily tokens "
+            "(faint) and their centred 7-day mean"
+        )
+    if horizon:
+        parts.append(
+            f"forecast from {fan.first_day.isoformat()} for {horizon:,} days, as 7-day means of "
+            "the daily quantiles: shaded band p10 to p90, solid line p50, dashed line mean"
+        )
+    return ("; ".join(parts) or "No history and no forecast") + "."
