@@ -1,0 +1,47 @@
+"""The organization's price book."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi import APIRouter
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.db.tables import PriceBookRow
+from app.schemas.common import ERROR_RESPONSES
+from app.schemas.pricing import PriceBookRead, PriceBookWrite, TierRead
+from app.services import pricing as svc
+
+router = APIRouter(prefix="/v1/price-book", tags=["price book"], responses=ERROR_RESPONSES)
+
+
+def _read(row: PriceBookRow) -> PriceBookRead:
+    return PriceBookRead(
+        currency=row.currency,
+        minimum_purchase=row.minimum_purchase,
+        pack_increment=row.pack_increment,
+        validity_days=row.validity_days,
+        tier_kind=row.tier_kind,
+        tiers=[
+            TierRead(min_tokens=t["min_tokens"], unit_price=Decimal(t["unit_price"]))
+            for t in row.tiers
+        ],
+        top_up_price=Decimal(row.top_up_price).normalize(),
+        updated_at=row.updated_at,
+    )
+
+
+@router.put("", response_model=PriceBookRead, summary="Set the price book")
+def put_price_book(
+    body: PriceBookWrite, session: SessionDep, principal: PrincipalDep
+) -> PriceBookRead:
+    """Replace the organization's price book: tiers in increasing `min_tokens`, all-units by
+    default (the whole purchase at the tier its quantity reaches)."""
+    principal.require("usage:write")
+    return _read(svc.put_price_book(session, organization_id=principal.organization_id, body=body))
+
+
+@router.get("", response_model=PriceBookRead, summary="Read the price book")
+def get_price_book(session: SessionDep, principal: PrincipalDep) -> PriceBookRead:
+    principal.require("read")
+    return _read(svc.get_price_book_row(session, principal.organization_id))

@@ -1,0 +1,52 @@
+"""Token packs the organization bought."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.db.tables import TokenPack
+from app.schemas.common import ERROR_RESPONSES
+from app.schemas.pricing import PurchaseCreate, PurchaseList, PurchaseRead, total_price
+from app.services import pricing as svc
+
+router = APIRouter(prefix="/v1/purchases", tags=["purchases"], responses=ERROR_RESPONSES)
+
+
+def _read(p: TokenPack) -> PurchaseRead:
+    unit = Decimal(p.unit_price).normalize()
+    return PurchaseRead(
+        id=p.id,
+        purchased_on=p.purchased_on,
+        tokens=p.tokens,
+        unit_price=unit,
+        total_price=total_price(p.tokens, unit),
+        currency=p.currency,
+        expires_on=p.expires_on,
+        created_at=p.created_at,
+    )
+
+
+@router.post("", status_code=201, response_model=PurchaseRead, summary="Record a pack bought")
+def post_purchase(
+    body: PurchaseCreate, session: SessionDep, principal: PrincipalDep
+) -> PurchaseRead:
+    """Record a token pack. It is used in the vendor's consumption order from `purchased_on`
+    until the day before `expires_on`."""
+    principal.require("usage:write")
+    return _read(svc.create_purchase(session, organization_id=principal.organization_id, body=body))
+
+
+@router.get("", response_model=PurchaseList, summary="List packs bought")
+def list_purchases(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PurchaseList:
+    principal.require("read")
+    rows, total = svc.list_purchases(session, principal.organization_id, limit=limit, offset=offset)
+    return PurchaseList(purchases=[_read(r) for r in rows], total=total, limit=limit, offset=offset)

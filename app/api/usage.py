@@ -1,0 +1,112 @@
+"""Usage routes: JSON records, file imports, daily totals."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query, UploadFile
+
+from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.errors import PayloadTooLargeError, UnprocessableError
+from app.ingest.records import UsageRecord
+from app.schemas.common import ERROR_RESPONSES
+from app.schemas.usage import DailyTokensRead, DailyUsageRead, UsageCreate, UsageImportRead
+from app.services import usage as svc
+from app.services.imports import import_file
+
+router = APIRouter(prefix="/v1/usage", tags=["usage"], responses=ERROR_RESPONSES)
+MAX_DAILY_PAGE = 3660
+
+
+@router.post("", status_code=201, response_model=UsageImportRead, summary="Add usage records")
+def post_usage(
+    body: UsageCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> UsageImportRead:
+    """Store JSON records all or nothing. A record without user and product is a daily total.
+
+    Records for the same day, user and product are summed; a stored row with the same key is
+    replaced, so sending the same records twice changes nothing.
+    """
+    principal.require("usage:write")
+    to_key = svc.user_key_function(settings.user_key_secret)
+    records = [
+        UsageRecord(r.date, to_key(r.user) if r.user else "", r.product or "", r.tokens, i)
+        for i, r in enumerate(body.records)
+    ]
+    result = svc.store_records(
+        session, organization_id=principal.organization_id, records=records, source="json"
+    )
+    merged = len(records) - (result.added + result.replaced + result.unchanged)
+    return UsageImportRead(
+        format="json",
+        rows_read=len(records),
+        rows_added=result.added,
+        rows_replaced=result.replaced,
+        rows_unchanged=result.unchanged,
+        rows_merged=merged,
+        first_day=result.first_day,
+        last_day=result.last_day,
+    )
+
+
+@router.post(
+    "/imports", status_code=201, response_model=UsageImportRead, summary="Import a usage file"
+)
+def post_import(
+    file: UploadFile, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> UsageImportRead:
+    """Import a CSV or XLSX export in any supported format (detected from its header).
+
+    Formats: Autodesk Enterprise Token Flex usage export; Autodesk Account token usage export
+    (2026 column names or the older snake_case set); plain `date,tokens` or
+    `date,user,product,tokens` CSV. A bad row answers 422 with its line number and nothing from
+    the file is stored.
+    """
+    principal.require("usage:write")
+    content = file.file.read(settings.max_upload_bytes + 1)
+    if len(content) > settings.max_upload_bytes:
+        raise PayloadTooLargeError(f"file: larger than {settings.max_upload_bytes} bytes")
+    return import_file(
+        session,
+        organization_id=principal.organization_id,
+        filename=file.filename or "upload",
+        content=content,
+        user_key_secret=settings.user_key_secret,
+    )
+
+
+@router.get("/daily", response_model=DailyUsageRead, summary="Daily token totals")
+def get_daily(
+    session: SessionDep,
+    principal: PrincipalDep,
+    from_: Annotated[date | None, Query(alias="from", description="First day (inclusive).")] = None,
+    to: Annotated[date | None, Query(description="Last day (inclusive).")] = None,
+    product: Annotated[str | None, Query(description="Only this product.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_DAILY_PAGE, description="Days per page.")] = 366,
+) -> DailyUsageRead:
+    """Tokens per day over the organization's covered period; days without rows are 0."""
+    principal.require("read")
+    covered = svc.covered_range(session, principal.organization_id)
+    if covered is None:
+        return DailyUsageRead(daily=[], total_tokens=Decimal(0), days=0, product=product)
+    start = max(from_ or covered[0], covered[0])
+    end = min(to or covered[1], covered[1])
+    if from_ and to and from_ > to:
+        raise UnprocessableError("from: must be on or before 'to'")
+    page_end = min(end, start + timedelta(days=limit - 1))
+    rows = svc.daily_totals(
+        session, principal.organization_id, start=start, end=page_end, product=product
+    )
+    return DailyUsageRead.model_validate(
+        {
+            "daily": [DailyTokensRead(date=d, tokens=t) for d, t in rows],
+            "from": start if rows else None,
+            "to": page_end if rows else None,
+            "product": product,
+            "total_tokens": sum((t for _, t in rows), Decimal(0)),
+            "days": len(rows),
+            "next_from": page_end + timedelta(days=1) if page_end < end else None,
+        }
+    )

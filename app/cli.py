@@ -1,0 +1,123 @@
+"""The operator's commands: migrate, serve, create-org, create-key, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import uuid
+from collections.abc import Sequence
+
+from app.db.migrate import upgrade_to_head
+from app.db.session import build_engine, session_factory, session_scope
+from app.errors import ServiceError
+from app.main import configure_logging
+from app.services.keys import ALL_SCOPES, create_key, create_organization
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    upgrade_to_head(settings.database_url)
+    print(f"database at head: {_safe_url(settings.database_url)}")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_create_org(settings: Settings, args: argparse.Namespace) -> int:
+    factory = session_factory(build_engine(settings.database_url))
+    with session_scope(factory) as session:
+        org = create_organization(session, name=args.name)
+        _, raw = create_key(session, organization_id=org.id, name=args.key_name)
+        org_id = str(org.id)
+    if args.json:
+        print(json.dumps({"organization_id": org_id, "api_key": raw}))
+    else:
+        print(f"organization id: {org_id}")
+        print(f"API key (shown once, store it now): {raw}")
+    return 0
+
+
+def cmd_create_key(settings: Settings, args: argparse.Namespace) -> int:
+    scopes = tuple(s.strip() for s in args.scopes.split(",") if s.strip())
+    factory = session_factory(build_engine(settings.database_url))
+    with session_scope(factory) as session:
+        row, raw = create_key(
+            session, organization_id=uuid.UUID(args.org), name=args.name, scopes=scopes
+        )
+        key_id = str(row.id)
+    if args.json:
+        print(json.dumps({"key_id": key_id, "api_key": raw, "scopes": list(scopes)}))
+    else:
+        print(f"API key {key_id} with scopes {', '.join(scopes)} (shown once): {raw}")
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from app.demo import run_demo
+
+    return run_demo(settings, out_dir=args.out, seed=args.seed)
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tokencast", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    serve = sub.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    org = sub.add_parser("create-org", help="create an organization and its first API key")
+    org.add_argument("name")
+    org.add_argument("--key-name", default="default")
+    org.add_argument("--json", action="store_true", help="print one JSON object")
+    org.set_defaults(func=cmd_create_org)
+    key = sub.add_parser("create-key", help="create another API key for an organization")
+    key.add_argument("--org", required=True, help="organization id")
+    key.add_argument("--name", default="key")
+    key.add_argument("--scopes", default=",".join(ALL_SCOPES), help="comma-separated")
+    key.add_argument("--json", action="store_true")
+    key.set_defaults(func=cmd_create_key)
+    demo = sub.add_parser("demo", help="import the bundled real export and recommend a purchase")
+    demo.add_argument("--out", default="tokencast-demo", help="folder for the documents")
+    demo.add_argument("--seed", type=int, default=2011)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if args.command != "migrate":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        code: int = args.func(settings, args)
+    except ServiceError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

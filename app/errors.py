@@ -1,0 +1,136 @@
+"""The one table from exception type to HTTP status, and the one error envelope.
+
+Every error reply is `{"error": "<code>", "detail": "<what and where>"}`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.ingest.records import UsageImportError
+from models.errors import (
+    InsufficientHistoryError,
+    InvalidInputError,
+    InvalidPriceBookError,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    """An error the service raises on purpose; subclasses fix the status and code."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFoundError(ServiceError):
+    status_code = 404
+    code = "not_found"
+
+
+class UnauthorizedError(ServiceError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(ServiceError):
+    status_code = 403
+    code = "forbidden"
+
+
+class ConflictError(ServiceError):
+    status_code = 409
+    code = "conflict"
+
+
+class UnprocessableError(ServiceError):
+    status_code = 422
+    code = "unprocessable"
+
+
+class PayloadTooLargeError(ServiceError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+# Domain errors from the core and the importers: (status, code).
+DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
+    InsufficientHistoryError: (422, "insufficient_history"),
+    InvalidPriceBookError: (422, "invalid_price_book"),
+    InvalidInputError: (422, "invalid_input"),
+    UsageImportError: (422, "invalid_usage_file"),
+}
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+}
+
+
+def envelope(
+    status: int, code: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) if parts else "body"
+
+
+def describe_validation(exc: RequestValidationError) -> str:
+    messages = []
+    for err in exc.errors()[:10]:
+        messages.append(f"{_location(tuple(err.get('loc', ())))}: {err.get('msg', 'invalid')}")
+    return "; ".join(messages)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service(_: Request, exc: ServiceError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return envelope(exc.status_code, exc.code, exc.detail, headers)
+
+    for exc_type, (status, code) in DOMAIN_ERRORS.items():
+
+        async def _domain(
+            _: Request, exc: Exception, status: int = status, code: str = code
+        ) -> JSONResponse:
+            return envelope(status, code, str(exc))
+
+        app.add_exception_handler(exc_type, _domain)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return envelope(422, "validation_error", describe_validation(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(exc.status_code, "error")
+        return envelope(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
+        log.error("unhandled error, request_id=%s", request_id, exc_info=exc)
+        return envelope(500, "internal_error", f"unexpected error; request id {request_id}")

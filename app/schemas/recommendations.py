@@ -1,0 +1,96 @@
+"""Recommendation requests and replies (DESIGN.md section 5)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.schemas.common import Money, StrictModel
+
+
+class RecommendationCreate(StrictModel):
+    purchase_date: date | None = Field(
+        default=None,
+        description="Day the pack would be bought. Default: the day after the usage data ends. "
+        "Only usage before this day is used.",
+    )
+    objective: Literal["expected_cost"] = "expected_cost"
+    forecast_id: uuid.UUID | None = Field(
+        default=None, description="Reuse a stored forecast; default: a fresh one."
+    )
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+
+
+class QuantilesRead(BaseModel):
+    p10: float
+    p50: float
+    p90: float
+
+
+class DateQuantilesRead(BaseModel):
+    p10: date | None
+    p50: date | None
+    p90: date | None
+
+
+class TierRef(BaseModel):
+    index: int = Field(description="0 for the first (list-price) tier.")
+    min_tokens: int
+    unit_price: Money
+
+
+class OptionRead(BaseModel):
+    label: str
+    quantity: int
+    tier: TierRef
+    unit_price: Money
+    total_price: Money
+    currency: str
+    expected_cost: Money = Field(description="Price plus the expected cost of emergency top-ups.")
+    expected_top_up_cost: Money
+    expected_consumption: QuantilesRead = Field(
+        description="Tokens of this pack used over its life (p10/p50/p90 over the paths)."
+    )
+    expected_waste_tokens: float
+    expected_waste_value: Money
+    prob_waste_over_10pct: float
+    shortfall_probability: float = Field(description="P(the pack runs out before it expires).")
+    expected_shortfall_tokens: float
+    runout_date: DateQuantilesRead | None
+    cost_per_token_consumed: Money | None
+
+
+class DocumentLinks(BaseModel):
+    html: str
+    json_: str = Field(alias="json")
+    pdf: str | None = None
+
+    model_config = {"populate_by_name": True}
+
+
+class DocumentRef(BaseModel):
+    id: uuid.UUID
+    sha256: str = Field(description="SHA-256 of the document's JSON rendering.")
+    links: DocumentLinks
+
+
+class RecommendationRead(OptionRead):
+    id: uuid.UUID
+    created_at: datetime
+    purchase_date: date
+    pack_expires_on: date
+    objective: str
+    forecast_id: uuid.UUID
+    seed: int
+    n_paths: int
+    residual_demand: QuantilesRead = Field(
+        description="Tokens the new pack must serve (demand the existing packs cannot cover)."
+    )
+    existing_packs_expected_waste_tokens: float
+    last_year_consumption_tokens: float | None
+    alternatives: list[OptionRead]
+    warnings: list[str]
+    document: DocumentRef

@@ -1,0 +1,197 @@
+"""Forecasts: history -> models/ -> stored paths and summary."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import secrets
+import uuid
+import zlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.tables import Forecast
+from app.errors import NotFoundError, UnprocessableError
+from app.services.keys import now
+from app.services.usage import history_series
+from models.forecasting import MODELS, forecast
+from models.forecasting.base import BacktestScore, ForecastResult
+from models.series import DailySeries
+
+TOTAL_HORIZONS = (30, 90, 365)
+
+
+@dataclass(frozen=True)
+class ForecastRun:
+    """A stored forecast row with its history and paths, for services that build on it."""
+
+    row: Forecast
+    history: DailySeries
+    paths: npt.NDArray[np.float64]
+
+
+def new_seed() -> int:
+    return secrets.randbits(63)
+
+
+def create_forecast(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    horizon_days: int,
+    as_of: date | None,
+    model: str,
+    n_paths: int,
+    seed: int | None,
+) -> ForecastRun:
+    if model != "auto" and model not in MODELS:
+        raise UnprocessableError(f"model: unknown '{model}'; use 'auto' or one of {sorted(MODELS)}")
+    history = history_series(session, organization_id, as_of=as_of)
+    seed = new_seed() if seed is None else seed
+    result = forecast(history, horizon_days, n_paths=n_paths, seed=seed, model=model)
+    warnings = list(result.warnings)
+    if as_of is not None and as_of > history.end:
+        warnings.append(
+            f"The usage data ends on {history.end.isoformat()}, before as_of "
+            f"{as_of.isoformat()}; the forecast starts on {result.first_day.isoformat()}."
+        )
+    row = Forecast(
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        created_at=now(),
+        as_of=as_of or history.end,
+        first_day=result.first_day,
+        horizon_days=result.horizon_days,
+        model=result.model,
+        seed=seed,
+        n_paths=result.n_paths,
+        body={},
+        paths=pack_paths(result.paths_tokens_per_day),
+        etag="",
+    )
+    row.body = summarize(row, history, result, warnings)
+    row.etag = hashlib.sha256(json.dumps(row.body, sort_keys=True).encode()).hexdigest()
+    session.add(row)
+    session.flush()
+    return ForecastRun(row, history, result.paths_tokens_per_day)
+
+
+def summarize(
+    row: Forecast, history: DailySeries, result: ForecastResult, warnings: list[str]
+) -> dict[str, Any]:
+    """The stored reply body (JSON-ready, every number finite)."""
+    paths = result.paths_tokens_per_day
+    q10, q50, q90 = np.quantile(paths, [0.1, 0.5, 0.9], axis=0)
+    mean = paths.mean(axis=0)
+    daily = [
+        {
+            "date": (result.first_day + timedelta(days=j)).isoformat(),
+            "mean": _r(mean[j]),
+            "p10": _r(q10[j]),
+            "p50": _r(q50[j]),
+            "p90": _r(q90[j]),
+        }
+        for j in range(result.horizon_days)
+    ]
+    return {
+        "id": str(row.id),
+        "created_at": row.created_at.isoformat(),
+        "as_of": row.as_of.isoformat(),
+        "first_day": result.first_day.isoformat(),
+        "horizon_days": result.horizon_days,
+        "model": result.model,
+        "seed": row.seed,
+        "n_paths": result.n_paths,
+        "history": {
+            "first_day": history.start.isoformat(),
+            "last_day": history.end.isoformat(),
+            "days": history.n_days,
+            "total_tokens": _r(float(history.tokens_per_day.sum())),
+        },
+        "candidates": [candidate(c) for c in result.candidates],
+        "daily": daily,
+        "totals": horizon_totals(paths),
+        "warnings": warnings,
+    }
+
+
+def horizon_totals(paths: npt.NDArray[np.float64]) -> list[dict[str, Any]]:
+    horizon = paths.shape[1]
+    spans = [h for h in TOTAL_HORIZONS if h <= horizon]
+    if horizon not in spans:
+        spans.append(horizon)
+    out = []
+    for days in spans:
+        totals = paths[:, :days].sum(axis=1)
+        p10, p50, p90 = np.quantile(totals, [0.1, 0.5, 0.9])
+        out.append(
+            {
+                "days": days,
+                "mean": _r(totals.mean()),
+                "p10": _r(p10),
+                "p50": _r(p50),
+                "p90": _r(p90),
+            }
+        )
+    return out
+
+
+def candidate(score: BacktestScore) -> dict[str, Any]:
+    scores: dict[str, float] = {}
+    for h, err in sorted(score.total_errors.items()):
+        scores[f"total_error_{h}d"] = _r(err, 4)
+    for h, cov in sorted(score.coverage_80.items()):
+        scores[f"coverage80_{h}d"] = _r(cov, 4)
+    if math.isfinite(score.score):
+        scores["score"] = _r(score.score, 4)
+    scores = {k: v for k, v in scores.items() if math.isfinite(v)}
+    return {
+        "model": score.model,
+        "scores": scores,
+        "n_origins": score.n_origins,
+        "failed": score.failed,
+        "message": score.message,
+    }
+
+
+def _r(value: float, digits: int = 2) -> float:
+    v = float(value)
+    return round(v, digits) if math.isfinite(v) else 0.0
+
+
+def pack_paths(paths: npt.NDArray[np.float64]) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, paths.astype(np.float32), allow_pickle=False)
+    return zlib.compress(buf.getvalue(), 6)
+
+
+def unpack_paths(blob: bytes) -> npt.NDArray[np.float64]:
+    arr = np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)
+    return np.asarray(arr, dtype=np.float64)
+
+
+def get_forecast(session: Session, organization_id: uuid.UUID, forecast_id: uuid.UUID) -> Forecast:
+    row = session.get(Forecast, forecast_id)
+    if row is None or row.organization_id != organization_id:
+        raise NotFoundError(f"forecast {forecast_id} not found")
+    return row
+
+
+def latest_forecast(session: Session, organization_id: uuid.UUID) -> Forecast:
+    row = session.scalars(
+        select(Forecast)
+        .where(Forecast.organization_id == organization_id)
+        .order_by(Forecast.created_at.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        raise NotFoundError("no forecast yet: create one with POST /v1/forecasts")
+    return row
