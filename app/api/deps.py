@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from app.db.session import session_scope
 from app.errors import UnauthorizedError
 from app.services.keys import Principal, authenticate
 from app.settings import Settings
@@ -22,15 +23,8 @@ def get_session(request: Request) -> Iterator[Session]:
     With scope="function" FastAPI runs the code after `yield` when the route returns and before
     the reply goes out, so a failed commit reaches the client as an error instead of being lost.
     """
-    session: Session = request.app.state.session_factory()
-    try:
+    with session_scope(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Query, UploadFile
 
 from app.api.deps import PrincipalDep, SessionDep, SettingsDep
 from app.errors import PayloadTooLargeError, UnprocessableError
-from app.ingest.records import UsageRecord
+from app.ingest.records import ParsedUsage, UsageRecord
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.usage import DailyTokensRead, DailyUsageRead, UsageCreate, UsageImportRead
 from app.services import usage as svc
-from app.services.imports import import_file
+from app.services.imports import import_file, import_parsed
 
 router = APIRouter(prefix="/v1/usage", tags=["usage"], responses=ERROR_RESPONSES)
 MAX_DAILY_PAGE = 3660
@@ -35,20 +35,10 @@ def post_usage(
         UsageRecord(r.date, to_key(r.user) if r.user else "", r.product or "", r.tokens, i)
         for i, r in enumerate(body.records)
     ]
-    result = svc.store_records(
-        session, organization_id=principal.organization_id, records=records, source="json"
+    parsed = ParsedUsage(
+        format="json", records=records, rows_read=len(records), rows_merged=0, notes=[]
     )
-    merged = len(records) - (result.added + result.replaced + result.unchanged)
-    return UsageImportRead(
-        format="json",
-        rows_read=len(records),
-        rows_added=result.added,
-        rows_replaced=result.replaced,
-        rows_unchanged=result.unchanged,
-        rows_merged=merged,
-        first_day=result.first_day,
-        last_day=result.last_day,
-    )
+    return import_parsed(session, organization_id=principal.organization_id, parsed=parsed)
 
 
 @router.post(

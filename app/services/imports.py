@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from app.ingest.formats import parse_usage_file
+from app.ingest.records import ParsedUsage
 from app.schemas.usage import UsageImportRead
 from app.services.usage import store_records, user_key_function
 
@@ -20,6 +21,12 @@ def import_file(
     user_key_secret: str | None,
 ) -> UsageImportRead:
     parsed = parse_usage_file(filename, content, user_key=user_key_function(user_key_secret))
+    return import_parsed(session, organization_id=organization_id, parsed=parsed)
+
+
+def import_parsed(
+    session: Session, *, organization_id: uuid.UUID, parsed: ParsedUsage
+) -> UsageImportRead:
     result = store_records(
         session, organization_id=organization_id, records=parsed.records, source=parsed.format
     )
@@ -29,7 +36,7 @@ def import_file(
         rows_added=result.added,
         rows_replaced=result.replaced,
         rows_unchanged=result.unchanged,
-        rows_merged=parsed.rows_merged,
+        rows_merged=parsed.rows_merged + result.merged,
         first_day=result.first_day,
         last_day=result.last_day,
         notes=parsed.notes,

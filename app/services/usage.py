@@ -26,6 +26,7 @@ class StoreResult:
     added: int
     replaced: int
     unchanged: int
+    merged: int
     first_day: date
     last_day: date
 
@@ -88,7 +89,8 @@ def store_records(
     if updates:
         session.execute(update(UsageRow), updates)
     session.flush()
-    return StoreResult(len(inserts), len(updates), unchanged, first, last)
+    merged_away = len(records) - len(merged)
+    return StoreResult(len(inserts), len(updates), unchanged, merged_away, first, last)
 
 
 def _chunks(items: list[dict[str, object]], size: int) -> Iterable[list[dict[str, object]]]:

@@ -5,11 +5,20 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.db.tables import UsageRow
+from app.main import create_app
+from app.settings import Settings
 from tests.app.helpers import assert_error, strict_json
 from tests.conftest import TOKENFLEX_CSV, Org
+
+TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def _independent_daily_totals() -> dict[str, Decimal]:
@@ -124,3 +133,59 @@ def test_bad_json_record_names_the_field(client: TestClient, org: Org) -> None:
     )
     assert_error(neg, 422, "records.0.tokens")
     assert strict_json(client.get("/v1/usage/daily", headers=org.headers))["days"] == 0
+
+
+def _hand_totals(path: Path, day_col: str, tokens_col: str) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    with path.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            totals[row[day_col][:10]] += Decimal(row[tokens_col])
+    return totals
+
+
+@pytest.mark.parametrize(
+    ("name", "day_col", "tokens_col"),
+    [
+        ("account_usage_2026.csv", "Day used", "Tokens used"),
+        ("account_usage_legacy.csv", "day_used", "tokens_used"),
+    ],
+)
+def test_account_export_both_spellings_store_no_personal_data(
+    settings: Settings,
+    factory: sessionmaker[Session],
+    org: Org,
+    session: Session,
+    name: str,
+    day_col: str,
+    tokens_col: str,
+) -> None:
+    app = create_app(settings.model_copy(update={"user_key_secret": "s3cret"}))
+    with TestClient(app) as client:
+        app.state.session_factory = factory
+        _check_account_import(client, org, session, name, day_col, tokens_col)
+
+
+def _check_account_import(
+    client: TestClient, org: Org, session: Session, name: str, day_col: str, tokens_col: str
+) -> None:
+    path = TEST_DATA / name
+    reply = _import(client, org, name, path.read_bytes())
+    assert reply.status_code == 201, reply.text
+    assert strict_json(reply)["format"].startswith("autodesk-account")
+    daily = strict_json(client.get("/v1/usage/daily", headers=org.headers))
+    got = {d["date"]: Decimal(str(d["tokens"])) for d in daily["daily"] if d["tokens"]}
+    assert got == {k: v for k, v in _hand_totals(path, day_col, tokens_col).items() if v}
+    stored = session.execute(
+        select(UsageRow.user_key).where(UsageRow.organization_id == org.id)
+    ).scalars()
+    keys = set(stored)
+    # With a user-key secret, users are stored as keyed hashes: no e-mail, no name.
+    assert keys and all(k.startswith("u_") and "@" not in k for k in keys)
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    first, last = (
+        ("First name", "Last name") if "Day used" in rows[0] else ("first_name", "last_name")
+    )
+    names = {r[first] for r in rows} | {r[last] for r in rows}
+    assert names
+    assert not any(n.lower() in k for n in names for k in keys)
