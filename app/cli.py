@@ -9,6 +9,8 @@ import sys
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy.exc import DBAPIError
+
 from app.db.migrate import upgrade_to_head
 from app.db.session import build_engine, session_factory, session_scope
 from app.errors import ServiceError
@@ -92,7 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     key = sub.add_parser("create-key", help="create another API key for an organization")
     key.add_argument("--org", required=True, help="organization id")
     key.add_argument("--name", default="key")
-    key.add_argument("--scopes", default=",".join(ALL_SCOPES), help="comma-separated")
+    key.add_argument(
+        "--scopes",
+        default=",".join(ALL_SCOPES),
+        help=f"comma-separated, from: {', '.join(ALL_SCOPES)} (default: all)",
+    )
     key.add_argument("--json", action="store_true")
     key.set_defaults(func=cmd_create_key)
     demo = sub.add_parser("demo", help="import the bundled real export and recommend a purchase")
@@ -116,7 +122,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except DBAPIError as exc:
+        print(f"error: {_db_hint(exc)}", file=sys.stderr)
+        return 2
     return code
+
+
+def _db_hint(exc: DBAPIError) -> str:
+    text = str(exc.orig)
+    if "no such table" in text or "does not exist" in text:
+        return "the database has no tables yet: run `tokencast migrate` first"
+    return f"database error: {text.splitlines()[0] if text else type(exc.orig).__name__}"
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ def run_demo(settings: Settings, *, out_dir: str, seed: int) -> int:
             forecast_id=None,
             seed=seed,
             n_paths=settings.forecast_paths,
+            max_horizon_days=settings.max_horizon_days,
         )
         doc = get_document(session, org.id, rec.document_id)
         out = Path(out_dir)
@@ -90,7 +91,7 @@ def _print_headline(body: dict[str, Any]) -> None:
     cons = body["expected_consumption"]
     print(
         f"\nRecommendation for a purchase on {body['purchase_date']} "
-        f"(pack valid until {body['pack_expires_on']}):"
+        f"(the pack expires on {body['pack_expires_on']}):"
     )
     print(
         f"  buy {body['quantity']:,} tokens at {body['unit_price']} {cur} "

@@ -23,7 +23,8 @@ def get_session(request: Request) -> Iterator[Session]:
     With scope="function" FastAPI runs the code after `yield` when the route returns and before
     the reply goes out, so a failed commit reaches the client as an error instead of being lost.
     """
-    with session_scope(request.app.state.session_factory) as session:
+    writes = request.method not in ("GET", "HEAD", "OPTIONS")
+    with session_scope(request.app.state.session_factory, writes=writes) as session:
         yield session
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response
 
 from app.api.deps import PrincipalDep, SessionDep
+from app.api.etags import not_modified
 from app.db.tables import Organization
 from app.errors import ServiceError
 from app.schemas.common import ERROR_RESPONSES
@@ -22,7 +23,12 @@ class NotAcceptableError(ServiceError):
     code = "not_acceptable"
 
 
+PDF_LATER = "PDF rendering is not available yet; ask for text/html or application/json"
+
+
 def _negotiate(fmt: str | None, accept: str | None) -> str:
+    if fmt == "pdf":
+        raise NotAcceptableError(PDF_LATER)
     if fmt is not None:
         return fmt
     accept = (accept or "").lower()
@@ -56,7 +62,7 @@ def get_document(
     session: SessionDep,
     principal: PrincipalDep,
     format: Annotated[
-        Literal["html", "json"] | None, Query(description="Overrides Accept.")
+        Literal["html", "json", "pdf"] | None, Query(description="Overrides Accept.")
     ] = None,
     accept: Annotated[str | None, Header()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
@@ -75,6 +81,6 @@ def get_document(
         "Cache-Control": "private, max-age=31536000, immutable",
         "Content-Disposition": f'inline; filename="{out.filename}"',
     }
-    if if_none_match is not None and etag in {t.strip() for t in if_none_match.split(",")}:
+    if not_modified(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(out.body, media_type=out.media_type, headers=headers)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 
 from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.api.etags import not_modified
 from app.db.tables import Forecast
 from app.errors import UnprocessableError
 from app.schemas.common import ERROR_RESPONSES
@@ -22,7 +23,7 @@ _DOC: dict[int | str, dict[str, Any]] = {200: {"model": ForecastRead}}
 def _reply(row: Forecast, status: int, if_none_match: str | None) -> Response:
     etag = f'"{row.etag}"'
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-    if if_none_match is not None and etag in {t.strip() for t in if_none_match.split(",")}:
+    if not_modified(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return JSONResponse(row.body, status_code=status, headers=headers)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from app.api.deps import PrincipalDep, SessionDep
 from app.db.tables import TokenPack
-from app.schemas.common import ERROR_RESPONSES
+from app.schemas.common import ERROR_RESPONSES, PageOffset
 from app.schemas.pricing import PurchaseCreate, PurchaseList, PurchaseRead, total_price
 from app.services import pricing as svc
 
@@ -45,7 +45,7 @@ def list_purchases(
     session: SessionDep,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[PageOffset, Query()] = 0,
 ) -> PurchaseList:
     principal.require("read")
     rows, total = svc.list_purchases(session, principal.organization_id, limit=limit, offset=offset)

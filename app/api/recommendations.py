@@ -34,6 +34,7 @@ def post_recommendation(
         forecast_id=body.forecast_id,
         seed=body.seed,
         n_paths=settings.forecast_paths,
+        max_horizon_days=settings.max_horizon_days,
     )
     return JSONResponse(rec.body, status_code=201)
 

@@ -80,7 +80,9 @@ def get_daily(
     principal.require("read")
     covered = svc.covered_range(session, principal.organization_id)
     if covered is None:
-        return DailyUsageRead(daily=[], total_tokens=Decimal(0), days=0, product=product)
+        return DailyUsageRead.model_validate(
+            {"daily": [], "from": from_, "to": to, "product": product, "total_tokens": 0, "days": 0}
+        )
     start = max(from_ or covered[0], covered[0])
     end = min(to or covered[1], covered[1])
     if from_ and to and from_ > to:

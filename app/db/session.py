@@ -8,6 +8,13 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+WRITE_OPTION = "tokencast_writes"
+
+
+def begin_writes(session: Session) -> None:
+    """Declare that this unit of work writes (SQLite: take the write lock when it begins)."""
+    session.connection(execution_options={WRITE_OPTION: True})
+
 
 def build_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -26,7 +33,11 @@ def build_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN")
+            # A writer must take the write lock up front: a deferred transaction that reads and
+            # then writes fails at once with "database is locked" when another writer holds it,
+            # where BEGIN IMMEDIATE waits for busy_timeout like any lock.
+            mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -37,9 +48,11 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A unit of work: commits on success, rolls back on any error (CLI and background work)."""
+def session_scope(factory: sessionmaker[Session], *, writes: bool = True) -> Iterator[Session]:
+    """A unit of work: commits on success, rolls back on any error (CLI and requests)."""
     session = factory()
+    if writes:
+        begin_writes(session)
     try:
         yield session
         session.commit()

@@ -33,7 +33,9 @@ _KNOWN_ASSUMPTIONS = {"price_book", "consumption_order", "objective", "n_paths",
 _KNOWN_DATA = {"rows", "first_day", "last_day", "products", "sources"}
 
 
-def build_context(report: Report, *, document_id: str) -> dict[str, Any]:
+def build_context(
+    report: Report, *, document_id: str, facts_sha256: str | None = None
+) -> dict[str, Any]:
     facts = report.facts
     header, decision = mapping(facts.get("document")), mapping(facts.get("decision"))
     assumptions = mapping(facts.get("assumptions"))
@@ -43,6 +45,7 @@ def build_context(report: Report, *, document_id: str) -> dict[str, Any]:
     quantity, total = fmt.tokens(decision.get("quantity")), decision.get("total_price")
     return {
         "document_id": document_id,
+        "facts_sha256": facts_sha256,
         "title": fmt.text(header.get("title") or "Token purchase recommendation"),
         "header": _extras(header, {"title"}),
         "created_at": fmt.text(header.get("created_at")),

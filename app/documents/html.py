@@ -12,11 +12,14 @@ from app.documents.report import Report
 TEMPLATE = "recommendation.html"
 
 
-def render_html(report: Report, *, document_id: str) -> bytes:
-    """Render the document; the same Report and id always give the same bytes."""
-    page = (
-        _environment().get_template(TEMPLATE).render(build_context(report, document_id=document_id))
-    )
+def render_html(report: Report, *, document_id: str, facts_sha256: str | None = None) -> bytes:
+    """Render the document; the same Report and id always give the same bytes.
+
+    `facts_sha256`, the hash of the JSON rendering, is printed in the footer so a filed copy of
+    the HTML can be checked against the facts of record.
+    """
+    context = build_context(report, document_id=document_id, facts_sha256=facts_sha256)
+    page = _environment().get_template(TEMPLATE).render(context)
     return page.encode("utf-8")
 
 

@@ -37,6 +37,7 @@ def why_paragraph(
         _purchase(decision, price_book, currency),
         _demand(decision, price_book),
         _waste_and_runout(decision, price_book, n_paths, currency),
+        _total_spend(decision, currency),
         _comparison(decision, currency),
     ]
     return " ".join(sentence for sentence in sentences if sentence)
@@ -67,14 +68,14 @@ def _demand(decision: Mapping[str, Any], price_book: Mapping[str, Any]) -> str:
     life = f"its {tokens(days)} days" if _number(days) is not None else "its life"
     if isinstance(residual, Mapping) and _has_quantiles(residual):
         return (
-            f"Over {life}, the demand left for this pack once the existing packs are used up is "
-            f"expected to be {tokens(residual['p50'])} tokens (80 % of the simulated futures "
+            f"Over {life}, the demand left for this pack once the existing packs are used up has "
+            f"a median of {tokens(residual['p50'])} tokens (80 % of the simulated futures "
             f"between {tokens(residual['p10'])} and {tokens(residual['p90'])})."
         )
     consumption = decision.get("expected_consumption")
     if isinstance(consumption, Mapping) and _has_quantiles(consumption):
         return (
-            f"Over {life}, this pack is expected to serve {tokens(consumption['p50'])} tokens "
+            f"Over {life}, this pack serves a median of {tokens(consumption['p50'])} tokens "
             f"(80 % of the simulated futures between {tokens(consumption['p10'])} and "
             f"{tokens(consumption['p90'])})."
         )
@@ -106,6 +107,19 @@ def _waste_and_runout(
         return ""
     sentence = "; ".join(parts)
     return sentence[0].upper() + sentence[1:] + "."
+
+
+def _total_spend(decision: Mapping[str, Any], currency: str) -> str:
+    """Budget line: the up-front price is not the year's spend when top-ups are expected."""
+    costs = _costs(decision)
+    if costs is None or costs[2] <= 0:
+        return ""
+    expected, price, top_ups = costs
+    return (
+        f"Budget for {money(expected, currency)} in all over the pack's life: "
+        f"{money(price, currency)} now and an expected {money(top_ups, currency)} of "
+        f"emergency top-ups ({probability(float(top_ups / expected))} of the expected spend)."
+    )
 
 
 def _comparison(decision: Mapping[str, Any], currency: str) -> str:

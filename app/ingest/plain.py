@@ -9,11 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.ingest.spec import Columns, FormatSpec, Parsed, ReaderContext, RowReader
-from app.ingest.values import parse_day, parse_tokens
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value).strip()
+from app.ingest.values import optional_text, parse_day, parse_tokens
+from app.limits import MAX_USER
 
 
 def _make_reader(ctx: ReaderContext) -> RowReader:
@@ -21,14 +18,22 @@ def _make_reader(ctx: ReaderContext) -> RowReader:
     i_day, f_day = cols.index("date"), cols.written("date")
     i_tokens, f_tokens = cols.index("tokens"), cols.written("tokens")
     i_user, i_product = cols.find("user"), cols.find("product")
+    f_user = cols.written("user") if i_user is not None else "user"
+    f_product = cols.written("product") if i_product is not None else "product"
 
     def read(row: Sequence[object], line: int) -> Parsed:
         day = parse_day(row[i_day], line=line, field=f_day)
         tokens = parse_tokens(row[i_tokens], line=line, field=f_tokens)
-        user = "" if i_user is None else _text(row[i_user])
+        user = (
+            ""
+            if i_user is None
+            else optional_text(row[i_user], line=line, field=f_user, max_length=MAX_USER)
+        )
         if user:
             user = user_key(user)
-        product = "" if i_product is None else _text(row[i_product])
+        product = (
+            "" if i_product is None else optional_text(row[i_product], line=line, field=f_product)
+        )
         return day, user, product, tokens
 
     return read

@@ -17,6 +17,13 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from app.ingest.records import UsageImportError
+from app.limits import (
+    MAX_NAME,
+    MAX_TOKENS_PER_ROW,
+    TOKEN_DECIMALS,
+    day_problem,
+    has_control_characters,
+)
 
 _DAY_RE = re.compile(
     r"\d{4}-\d{2}-\d{2}"
@@ -24,9 +31,6 @@ _DAY_RE = re.compile(
 )
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _EXPECTED_DAY = "expected YYYY-MM-DD, optionally with a time"
-# No organization burns a quadrillion tokens a day; a value that large is a broken cell, and
-# it would overflow Decimal arithmetic and the database column further down.
-_MAX_TOKENS_DIGITS = 15
 
 
 def normalize_header(name: object) -> str:
@@ -58,18 +62,26 @@ def parse_day(value: object, *, line: int, field: str) -> date:
     if isinstance(value, str):  # CSV cells: the hot path, checked first
         text = value.strip()
     elif isinstance(value, datetime):
-        return value.date()
+        return _in_range(value.date(), line=line, field=field)
     elif isinstance(value, date):
-        return value
+        return _in_range(value, line=line, field=field)
     else:
         text = "" if value is None else str(value).strip()
     if not text:
         raise UsageImportError(f"is empty ({_EXPECTED_DAY})", line=line, field=field)
     try:
-        return _day_from_text(text)
+        day = _day_from_text(text)
     except ValueError:
         reason = f"{show(text)} is not a date ({_EXPECTED_DAY})"
         raise UsageImportError(reason, line=line, field=field) from None
+    return _in_range(day, line=line, field=field)
+
+
+def _in_range(day: date, *, line: int, field: str) -> date:
+    problem = day_problem(day)
+    if problem:
+        raise UsageImportError(problem, line=line, field=field)
+    return day
 
 
 @lru_cache(maxsize=8192)
@@ -85,8 +97,15 @@ def _tokens_from_text(text: str) -> Decimal:
     tokens = Decimal(text)
     if tokens < 0:
         raise ValueError(f"{show(text)} is negative (tokens used cannot be below zero)")
-    if tokens.adjusted() >= _MAX_TOKENS_DIGITS:
-        raise ValueError(f"{show(text)} is implausibly large for a token count")
+    # No row of usage holds a billion tokens; a value that large is a broken cell, and it would
+    # overflow the database column once rows are summed.
+    if tokens > MAX_TOKENS_PER_ROW:
+        raise ValueError(
+            f"{show(text)} is implausibly large for a token count (at most {MAX_TOKENS_PER_ROW:,})"
+        )
+    exponent = tokens.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -TOKEN_DECIMALS:
+        raise ValueError(f"{show(text)} has more than {TOKEN_DECIMALS} decimal places")
     # "-0" is a valid zero; keep the sign out of the sums and the database.
     return tokens.copy_abs()
 
@@ -108,11 +127,21 @@ def parse_tokens(value: object, *, line: int, field: str) -> Decimal:
         raise UsageImportError(str(exc), line=line, field=field) from None
 
 
-def required_text(value: object, *, line: int, field: str) -> str:
+def required_text(value: object, *, line: int, field: str, max_length: int = MAX_NAME) -> str:
     """A non-empty text cell, stripped."""
-    text = "" if value is None else str(value).strip()
+    text = optional_text(value, line=line, field=field, max_length=max_length)
     if not text:
         raise UsageImportError("is empty", line=line, field=field)
+    return text
+
+
+def optional_text(value: object, *, line: int, field: str, max_length: int = MAX_NAME) -> str:
+    """A text cell, stripped ("" when empty), short enough to store and free of control bytes."""
+    text = "" if value is None else str(value).strip()
+    if has_control_characters(text):
+        raise UsageImportError("contains control characters", line=line, field=field)
+    if len(text) > max_length:
+        raise UsageImportError(f"is longer than {max_length} characters", line=line, field=field)
     return text
 
 

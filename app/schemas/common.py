@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from app.limits import (
+    MAX_DAY,
+    MAX_OFFSET,
+    MAX_TOKENS_PER_ROW,
+    MAX_UNIT_PRICE,
+    MIN_DAY,
+    TOKEN_DECIMALS,
+    day_problem,
+    has_control_characters,
+)
+from app.money import money_text
 
 
 def _money(value: Decimal) -> Decimal:
@@ -13,6 +26,8 @@ def _money(value: Decimal) -> Decimal:
         raise ValueError("must be a finite amount")
     if value < 0:
         raise ValueError("must not be negative")
+    if value > MAX_UNIT_PRICE:
+        raise ValueError(f"must be at most {MAX_UNIT_PRICE}")
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -4:
         raise ValueError("at most 4 decimal places")
@@ -26,15 +41,59 @@ def _token_number(value: Decimal) -> int | float:
 Money = Annotated[
     Decimal,
     AfterValidator(_money),
-    PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
+    PlainSerializer(money_text, return_type=str, when_used="json"),
     Field(description='A decimal string in the price book\'s currency, e.g. "2.85".'),
 ]
 
 Tokens = Annotated[
     Decimal,
-    Field(ge=0, max_digits=18, decimal_places=3, description="Tokens, a non-negative number."),
+    Field(
+        ge=0,
+        le=MAX_TOKENS_PER_ROW,
+        decimal_places=TOKEN_DECIMALS,
+        description=f"Tokens, from 0 to {MAX_TOKENS_PER_ROW:,}, at most 3 decimals.",
+    ),
     PlainSerializer(_token_number, return_type=float, when_used="json"),
 ]
+
+TokensOut = Annotated[
+    Decimal,
+    PlainSerializer(_token_number, return_type=float, when_used="json"),
+    Field(description="Tokens (a JSON number)."),
+]
+
+
+def _day(value: date) -> date:
+    problem = day_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _iso_text(value: object) -> object:
+    # A number is not a date here, though pydantic would read it as a Unix timestamp.
+    if isinstance(value, int | float):
+        raise ValueError("must be an ISO date string, YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[
+    date,
+    BeforeValidator(_iso_text),
+    AfterValidator(_day),
+    Field(description=f"An ISO date, YYYY-MM-DD, from {MIN_DAY} to {MAX_DAY}."),
+]
+
+
+def _plain_text(value: str) -> str:
+    if has_control_characters(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_plain_text)]
+
+PageOffset = Annotated[int, Field(ge=0, le=MAX_OFFSET, description="Items to skip.")]
 
 Currency = Annotated[
     str,

@@ -7,12 +7,12 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from app.schemas.common import StrictModel
+from app.schemas.common import Day, StrictModel
 
 
 class ForecastCreate(StrictModel):
     horizon_days: int = Field(default=365, ge=1, description="Days to forecast after the history.")
-    as_of: date | None = Field(
+    as_of: Day | None = Field(
         default=None, description="Use only usage up to and including this day. Default: all."
     )
     model: str = Field(
@@ -21,7 +21,11 @@ class ForecastCreate(StrictModel):
         '"seasonal_naive", "damped_ets".',
     )
     seed: int | None = Field(
-        default=None, ge=0, le=2**63 - 1, description="Random seed; recorded. Default: drawn."
+        default=None,
+        ge=0,
+        le=2**63 - 1,
+        description="Random seed, recorded with the result. Default: derived from the history, "
+        "horizon and model, so the same question on the same data gives the same answer.",
     )
 
 

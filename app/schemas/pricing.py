@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.schemas.common import Currency, Money, StrictModel
+from app.schemas.common import Currency, Day, Money, StrictModel
 
 
 class TierIn(StrictModel):
@@ -68,10 +68,10 @@ class PriceBookRead(BaseModel):
 
 
 class PurchaseCreate(StrictModel):
-    purchased_on: date
+    purchased_on: Day
     tokens: int = Field(gt=0, le=10**9, description="Whole tokens bought; at least 1.")
     unit_price: Money
-    expires_on: date | None = Field(
+    expires_on: Day | None = Field(
         default=None,
         description="First day the pack can no longer be used; default purchased_on plus the "
         "price book's validity (365 days without a price book).",

@@ -8,11 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas.common import Money, StrictModel
+from app.schemas.common import Day, Money, StrictModel
 
 
 class RecommendationCreate(StrictModel):
-    purchase_date: date | None = Field(
+    purchase_date: Day | None = Field(
         default=None,
         description="Day the pack would be bought. Default: the day after the usage data ends. "
         "Only usage before this day is used.",
@@ -21,7 +21,13 @@ class RecommendationCreate(StrictModel):
     forecast_id: uuid.UUID | None = Field(
         default=None, description="Reuse a stored forecast; default: a fresh one."
     )
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**63 - 1,
+        description="Seed of the forecast's sample paths. Default: derived from the data, so the "
+        "same request on the same data gives the same recommendation.",
+    )
 
 
 class QuantilesRead(BaseModel):

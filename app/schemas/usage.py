@@ -6,13 +6,20 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from app.schemas.common import StrictModel, Tokens
+from app.limits import MAX_NAME, MAX_USER
+from app.schemas.common import Day, Name, StrictModel, Tokens, TokensOut
 
 
 class UsageRecordIn(StrictModel):
-    date: date
-    user: str | None = Field(default=None, min_length=1, max_length=254)
-    product: str | None = Field(default=None, min_length=1, max_length=200)
+    date: Day
+    user: Name | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_USER,
+        description="A user id or e-mail; stored as a stable key (a keyed hash when the "
+        "service has TOKENCAST_USER_KEY_SECRET). Omit with product for a daily total.",
+    )
+    product: Name | None = Field(default=None, min_length=1, max_length=MAX_NAME)
     tokens: Tokens
 
 
@@ -41,7 +48,7 @@ class UsageImportRead(BaseModel):
 
 class DailyTokensRead(BaseModel):
     date: date
-    tokens: Tokens
+    tokens: TokensOut
 
 
 class DailyUsageRead(BaseModel):
@@ -49,7 +56,7 @@ class DailyUsageRead(BaseModel):
     from_: date | None = Field(default=None, alias="from")
     to: date | None = None
     product: str | None = None
-    total_tokens: Tokens
+    total_tokens: TokensOut
     days: int
     next_from: date | None = Field(
         default=None, description="Pass as `from` to read the next page; null on the last page."

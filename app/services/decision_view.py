@@ -6,6 +6,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
+from app.money import money_text
 from models.decision.types import (
     DateQuantiles,
     Decision,
@@ -45,9 +46,9 @@ def option(opt: OptionEvaluation, pb: PriceBook) -> dict[str, Any]:
         "tier": {
             "index": opt.tier_index,
             "min_tokens": tier.min_tokens,
-            "unit_price": format(tier.unit_price, "f"),
+            "unit_price": money_text(tier.unit_price),
         },
-        "unit_price": format(opt.unit_price, "f"),
+        "unit_price": money_text(opt.unit_price),
         "total_price": money(opt.total_price),
         "currency": pb.currency,
         "expected_cost": money(opt.expected_cost),
@@ -93,7 +94,7 @@ def price_book_facts(pb: PriceBook) -> dict[str, Any]:
         "validity_days": pb.validity_days,
         "tier_kind": pb.tier_kind.value,
         "tiers": [
-            {"min_tokens": t.min_tokens, "unit_price": format(t.unit_price, "f")} for t in pb.tiers
+            {"min_tokens": t.min_tokens, "unit_price": money_text(t.unit_price)} for t in pb.tiers
         ],
-        "top_up_price": format(pb.top_up_price, "f"),
+        "top_up_price": money_text(pb.top_up_price),
     }

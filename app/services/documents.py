@@ -30,14 +30,15 @@ def store_document(
 ) -> Document:
     doc_id = uuid.uuid4()
     json_bytes = render_json(report, document_id=str(doc_id))
-    html_bytes = render_html(report, document_id=str(doc_id))
+    json_sha256 = hashlib.sha256(json_bytes).hexdigest()
+    html_bytes = render_html(report, document_id=str(doc_id), facts_sha256=json_sha256)
     row = Document(
         id=doc_id,
         organization_id=organization_id,
         created_at=now(),
         kind=kind,
         title=title,
-        sha256=hashlib.sha256(json_bytes).hexdigest(),
+        sha256=json_sha256,
         json_body=json_bytes,
         html_body=html_bytes,
     )

@@ -6,7 +6,6 @@ import hashlib
 import io
 import json
 import math
-import secrets
 import uuid
 import zlib
 from dataclasses import dataclass
@@ -38,8 +37,13 @@ class ForecastRun:
     paths: npt.NDArray[np.float64]
 
 
-def new_seed() -> int:
-    return secrets.randbits(63)
+def derived_seed(history: DailySeries, horizon_days: int, model: str) -> int:
+    """The default seed: a hash of what the forecast is made from, so the same data asked the
+    same question gives the same paths (and the same recommendation); recorded either way."""
+    digest = hashlib.sha256()
+    digest.update(f"{history.start.isoformat()}|{horizon_days}|{model}|".encode())
+    digest.update(np.round(history.tokens_per_day, 3).tobytes())
+    return int.from_bytes(digest.digest()[:8], "big") >> 1
 
 
 def create_forecast(
@@ -55,7 +59,7 @@ def create_forecast(
     if model != "auto" and model not in MODELS:
         raise UnprocessableError(f"model: unknown '{model}'; use 'auto' or one of {sorted(MODELS)}")
     history = history_series(session, organization_id, as_of=as_of)
-    seed = new_seed() if seed is None else seed
+    seed = derived_seed(history, horizon_days, model) if seed is None else seed
     result = forecast(history, horizon_days, n_paths=n_paths, seed=seed, model=model)
     warnings = list(result.warnings)
     if as_of is not None and as_of > history.end:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.db.tables import PriceBookRow, TokenPack
 from app.errors import NotFoundError, UnprocessableError
+from app.money import money_text
 from app.schemas.pricing import PriceBookWrite, PurchaseCreate
 from app.services.keys import now
 from models.decision.types import PriceBook, Tier, TierKind
@@ -31,7 +32,7 @@ def put_price_book(
     row.validity_days = body.validity_days
     row.tier_kind = body.tier_kind
     row.tiers = [
-        {"min_tokens": t.min_tokens, "unit_price": format(t.unit_price, "f")} for t in body.tiers
+        {"min_tokens": t.min_tokens, "unit_price": money_text(t.unit_price)} for t in body.tiers
     ]
     row.top_up_price = (
         body.top_up_price if body.top_up_price is not None else body.tiers[0].unit_price

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -26,6 +27,12 @@ from models.series import DailySeries
 MIN_DAYS_FOR_LAST_YEAR = 90
 
 
+@dataclass(frozen=True)
+class ForecastLimits:
+    n_paths: int
+    max_horizon_days: int
+
+
 def create_recommendation(
     session: Session,
     *,
@@ -36,10 +43,12 @@ def create_recommendation(
     forecast_id: uuid.UUID | None,
     seed: int | None,
     n_paths: int,
+    max_horizon_days: int,
 ) -> Recommendation:
     book_row = get_price_book_row(session, organization_id)
     pb = to_core_price_book(book_row)
-    run = _forecast_for(session, organization_id, purchase_date, forecast_id, pb, seed, n_paths)
+    limits = ForecastLimits(n_paths, max_horizon_days)
+    run = _forecast_for(session, organization_id, purchase_date, forecast_id, pb, seed, limits)
     purchase = purchase_date or run.row.first_day
     _check_covers(run.row, purchase, pb)
     packs = existing_packs(session, organization_id, run.history, purchase)
@@ -113,7 +122,7 @@ def _forecast_for(
     forecast_id: uuid.UUID | None,
     pb: PriceBook,
     seed: int | None,
-    n_paths: int,
+    limits: ForecastLimits,
 ) -> ForecastRun:
     if forecast_id is not None:
         row = get_forecast(session, organization_id, forecast_id)
@@ -129,13 +138,19 @@ def _forecast_for(
     first_day = history.end + timedelta(days=1)
     purchase = purchase_date or first_day
     horizon = (purchase - first_day).days + pb.validity_days
+    if horizon > limits.max_horizon_days:
+        raise UnprocessableError(
+            f"purchase_date: the usage data ends on {history.end.isoformat()}; a pack bought on "
+            f"{purchase.isoformat()} and valid {pb.validity_days} days needs a {horizon}-day "
+            f"forecast, more than the {limits.max_horizon_days} days this service allows"
+        )
     return create_forecast(
         session,
         organization_id=organization_id,
         horizon_days=horizon,
         as_of=as_of,
         model="auto",
-        n_paths=n_paths,
+        n_paths=limits.n_paths,
         seed=seed,
     )
 

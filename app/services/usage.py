@@ -18,7 +18,10 @@ from sqlalchemy.orm import Session
 from app.db.tables import UsageRow
 from app.errors import UnprocessableError
 from app.ingest.records import UsageRecord
+from app.limits import MAX_NAME, MAX_TOKENS_PER_ROW, has_control_characters
 from models.series import DailySeries
+
+USER_KEY_LENGTH = 320
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ def store_records(
         raise UnprocessableError("no usage records to store")
     merged: dict[tuple[date, str, str], Decimal] = {}
     for rec in records:
+        _check_storable(rec)
         key = (rec.day, rec.user_key, rec.product)
         merged[key] = merged.get(key, Decimal(0)) + rec.tokens
     first, last = min(k[0] for k in merged), max(k[0] for k in merged)
@@ -91,6 +95,19 @@ def store_records(
     session.flush()
     merged_away = len(records) - len(merged)
     return StoreResult(len(inserts), len(updates), unchanged, merged_away, first, last)
+
+
+def _check_storable(rec: UsageRecord) -> None:
+    """Last guard before the columns: every import path ends here."""
+    where = f"record at line {rec.line}" if rec.line else "record"
+    if len(rec.user_key) > USER_KEY_LENGTH:
+        raise UnprocessableError(f"{where}: user is longer than {USER_KEY_LENGTH} characters")
+    if len(rec.product) > MAX_NAME or has_control_characters(rec.product):
+        raise UnprocessableError(
+            f"{where}: product must be at most {MAX_NAME} characters, without control characters"
+        )
+    if rec.tokens > MAX_TOKENS_PER_ROW:
+        raise UnprocessableError(f"{where}: tokens above {MAX_TOKENS_PER_ROW:,}")
 
 
 def _chunks(items: list[dict[str, object]], size: int) -> Iterable[list[dict[str, object]]]:

@@ -151,7 +151,7 @@ def upgrade() -> None:
         ),
         sa.Column("organization_id", sa.Uuid(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("user_key", sa.String(length=128), nullable=False),
+        sa.Column("user_key", sa.String(length=320), nullable=False),
         sa.Column("product", sa.String(length=200), nullable=False),
         sa.Column("tokens", sa.Numeric(precision=18, scale=3), nullable=False),
         sa.Column("source", sa.String(length=40), nullable=False),

@@ -229,7 +229,10 @@ def test_why_paragraph_decomposes_the_saving_exactly() -> None:
     text = why_paragraph(chosen, book, n_paths=2_000, currency="USD").replace("\u00a0", " ")
     assert "Buying 5,000 tokens reaches the 2.85 USD tier (from 5,000 tokens)" in text
     assert "costs 14,250.00 USD up front" in text
-    assert "expected to serve 4,600 tokens" in text and "between 4,000 and 5,000" in text
+    assert "serves a median of 4,600 tokens" in text and "between 4,000 and 5,000" in text
+    # Expected cost 14,400 = 14,250 now + 150 of expected top-ups (150 / 14,400 = 1.0 %).
+    assert "Budget for 14,400.00 USD in all" in text
+    assert "14,250.00 USD now and an expected 150.00 USD of emergency top-ups (1.0 %" in text
     assert "520 tokens (1,483.14 USD)" in text
     assert "in none of the 2,000 simulated futures" in text
     # 14,700 - 14,400 = 300 saved; price 14,250 - 13,800 = 450 more; run-out 150 - 900 = 750 less.

@@ -66,6 +66,8 @@ def test_recommendation_end_to_end(client: TestClient, org: Org) -> None:
     assert as_html.status_code == 200
     assert as_html.headers["content-type"].startswith("text/html")
     assert hashlib.sha256(as_html.content).hexdigest() == as_html.headers["x-content-sha256"]
+    # A filed HTML copy names the hash of the facts of record.
+    assert doc["sha256"] in as_html.text
     assert as_html.text.count("<svg") >= 2
     assert f"{q:,}" in as_html.text
     HTMLParser().feed(as_html.text)
@@ -148,3 +150,17 @@ def test_auth_is_required(client: TestClient) -> None:
         client.get("/v1/usage/daily", headers={"Authorization": "Bearer nope"}), 401, "invalid"
     )
     assert client.get("/healthz").status_code == 200
+
+
+def test_same_question_same_data_same_answer(client: TestClient, org: Org) -> None:
+    records = [{"date": f"2025-{m:02d}-{d:02d}", "tokens": 300 + (d * 37 + m) % 90}
+               for m in range(1, 5) for d in range(1, 29)]  # fmt: skip
+    client.post("/v1/usage", headers=org.headers, json={"records": records})
+    ask = {"horizon_days": 60}
+    first = strict_json(client.post("/v1/forecasts", headers=org.headers, json=ask))
+    second = strict_json(client.post("/v1/forecasts", headers=org.headers, json=ask))
+    assert first["id"] != second["id"]
+    assert first["seed"] == second["seed"]
+    assert first["totals"] == second["totals"]
+    other = strict_json(client.post("/v1/forecasts", headers=org.headers, json={**ask, "seed": 1}))
+    assert other["seed"] == 1 and other["totals"] != first["totals"]

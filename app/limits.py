@@ -1,0 +1,30 @@
+"""Bounds on input values, shared by the JSON schemas and the file importers.
+
+They keep arithmetic and storage exact and finite: a date far outside any licence history would
+overflow date arithmetic a year ahead, and an absurd token count or price would overflow the
+database columns (tokens NUMERIC(18, 3), prices NUMERIC(14, 4)).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+MIN_DAY = date(1970, 1, 1)
+MAX_DAY = date(2199, 12, 31)
+MAX_TOKENS_PER_ROW = Decimal(1_000_000_000)
+TOKEN_DECIMALS = 3
+MAX_UNIT_PRICE = Decimal("999999999.9999")
+MAX_OFFSET = 10_000_000
+MAX_NAME = 200  # product names (the usage_rows.product column)
+MAX_USER = 254  # an e-mail address at its longest (usage_rows.user_key holds 320)
+
+
+def day_problem(day: date) -> str | None:
+    if day < MIN_DAY or day > MAX_DAY:
+        return f"{day.isoformat()} is outside {MIN_DAY.isoformat()} to {MAX_DAY.isoformat()}"
+    return None
+
+
+def has_control_characters(text: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)

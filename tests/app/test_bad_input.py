@@ -1,0 +1,93 @@
+"""Inputs that once reached a 500 or stored unreadable data: each is now a clear 4xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.app.helpers import PRICE_BOOK, assert_error, strict_json
+from tests.conftest import Org
+
+
+def _post_usage(client: TestClient, org: Org, *records: dict[str, Any]) -> Any:
+    return client.post("/v1/usage", headers=org.headers, json={"records": list(records)})
+
+
+@pytest.mark.parametrize(
+    ("record", "where"),
+    [
+        ({"date": "9999-12-31", "tokens": 1}, "records.0.date"),
+        ({"date": "0001-01-01", "tokens": 1}, "records.0.date"),
+        ({"date": 1709596800, "tokens": 1}, "records.0.date"),
+        ({"date": "2024-05-01", "tokens": "999999999999999.999"}, "records.0.tokens"),
+        ({"date": "2024-05-01", "tokens": 1, "product": "a\u0000b"}, "records.0.product"),
+        ({"date": "2024-05-01", "tokens": 1, "user": "x" * 300}, "records.0.user"),
+    ],
+)
+def test_bad_json_records(client: TestClient, org: Org, record: dict[str, Any], where: str) -> None:
+    assert_error(_post_usage(client, org, record), 422, where)
+
+
+def test_many_large_rows_on_one_day_stay_readable(client: TestClient, org: Org) -> None:
+    rows = [{"date": "2024-05-01", "user": f"u{i}", "tokens": 1_000_000_000} for i in range(20)]
+    assert _post_usage(client, org, *rows).status_code == 201
+    daily = strict_json(client.get("/v1/usage/daily", headers=org.headers))
+    assert daily["daily"] == [{"date": "2024-05-01", "tokens": 20_000_000_000}]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (b"9999-12-31,5\n", "outside"),
+        (b"2024-01-01,1.23456789\n", "decimal places"),
+        (b"2024-01-01,5000000000\n", "implausibly large"),
+    ],
+)
+def test_bad_csv_values_name_the_line(
+    client: TestClient, org: Org, line: bytes, reason: str
+) -> None:
+    content = b"date,tokens\n2024-01-01,5\n" + line
+    files = {"file": ("t.csv", content, "text/csv")}
+    body = assert_error(
+        client.post("/v1/usage/imports", headers=org.headers, files=files), 422, "line 3"
+    )
+    assert reason in body["detail"]
+    assert strict_json(client.get("/v1/usage/daily", headers=org.headers))["days"] == 0
+
+
+def test_purchases_and_prices_out_of_range(client: TestClient, org: Org) -> None:
+    far = {"purchased_on": "9999-12-31", "tokens": 1000, "unit_price": "2.85"}
+    assert_error(client.post("/v1/purchases", headers=org.headers, json=far), 422, "purchased_on")
+    dear = {"purchased_on": "2020-01-01", "tokens": 10**9, "unit_price": "1e20"}
+    assert_error(client.post("/v1/purchases", headers=org.headers, json=dear), 422, "unit_price")
+    assert_error(client.get("/v1/purchases?offset=99999999999999999999", headers=org.headers), 422)
+    book = dict(PRICE_BOOK, tiers=[{"min_tokens": 100, "unit_price": "1e30"}])
+    assert_error(client.put("/v1/price-book", headers=org.headers, json=book), 422, "unit_price")
+
+
+def test_purchase_date_too_far_ahead_is_refused_before_any_work(
+    client: TestClient, org: Org
+) -> None:
+    records = [{"date": f"2024-01-{d:02d}", "tokens": 50 + d} for d in range(1, 31)]
+    _post_usage(client, org, *records)
+    client.put("/v1/price-book", headers=org.headers, json=PRICE_BOOK)
+    far = client.post(
+        "/v1/recommendations", headers=org.headers, json={"purchase_date": "2199-12-31"}
+    )
+    assert_error(far, 422, "purchase_date", "730")
+    early = client.post(
+        "/v1/recommendations", headers=org.headers, json={"purchase_date": "2023-06-01"}
+    )
+    assert_error(early, 422, "2024-01-01")
+
+
+def test_document_pdf_is_406_both_ways(client: TestClient, org: Org) -> None:
+    missing = "00000000-0000-0000-0000-000000000000"
+    by_query = client.get(f"/v1/documents/{missing}?format=pdf", headers=org.headers)
+    by_accept = client.get(
+        f"/v1/documents/{missing}", headers={**org.headers, "Accept": "application/pdf"}
+    )
+    assert_error(by_query, 406, "PDF")
+    assert_error(by_accept, 406, "PDF")
