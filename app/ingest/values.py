@@ -137,7 +137,8 @@ def required_text(value: object, *, line: int, field: str, max_length: int = MAX
 
 def optional_text(value: object, *, line: int, field: str, max_length: int = MAX_NAME) -> str:
     """A text cell, stripped ("" when empty), short enough to store and free of control bytes."""
-    text = "" if value is None else str(value).strip()
+    # Line breaks and tabs inside a quoted cell are layout, not part of a name: fold them.
+    text = "" if value is None else " ".join(str(value).split())
     if has_control_characters(text):
         raise UsageImportError("contains control characters", line=line, field=field)
     if len(text) > max_length:
