@@ -94,7 +94,7 @@ def test_document_pdf_is_406_both_ways(client: TestClient, org: Org) -> None:
 
 
 def test_control_characters_in_a_csv_name_are_refused(client: TestClient, org: Org) -> None:
-    content = b"date,user,product,tokens\n2024-01-01,u1,Revit,10\n2024-01-02,u1,Re\x00vit,10\n"
+    content = b"date,user,product,tokens\n2024-01-01,u1,Revit,10\n2024-01-02,u1,Re\x07vit,10\n"
     files = {"file": ("t.csv", content, "text/csv")}
     reply = client.post("/v1/usage/imports", headers=org.headers, files=files)
     assert_error(reply, 422, "line 3", "product", "control characters")
