@@ -8,7 +8,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api import documents, forecasts, health, price_books, purchases, recommendations, usage
+from app.api import (
+    changes,
+    documents,
+    forecasts,
+    health,
+    price_books,
+    purchases,
+    recommendations,
+    usage,
+)
 from app.db.session import build_engine, session_factory
 from app.errors import install_error_handlers
 from app.settings import Settings
@@ -48,6 +57,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (health, usage, price_books, purchases, forecasts, recommendations, documents):
+    routers = (
+        health,
+        usage,
+        price_books,
+        purchases,
+        changes,
+        forecasts,
+        recommendations,
+        documents,
+    )
+    for module in routers:
         app.include_router(module.router)
     return app

@@ -182,3 +182,23 @@ class Recommendation(Base):
     objective: Mapped[str] = mapped_column(String(40))
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
 
+
+class KnownChange(Base):
+    """A change the organization knows is coming (headcount, project, licence mix, rate).
+
+    `body` holds the validated change as stored (see app/schemas/changes.py). Deleting sets
+    `deleted_at`, so a forecast that used the change can still say what it was.
+    """
+
+    __tablename__ = "known_changes"
+    __table_args__ = (Index("ix_known_changes_org_created", "organization_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=_uuid)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(200))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
