@@ -56,6 +56,19 @@ class TotalForecastRead(BaseModel):
     p90: float
 
 
+class ChangeEffectRead(BaseModel):
+    change_id: str
+    label: str
+    kind: str
+    mean_total_delta_tokens: float = Field(
+        description="Mean over the paths of what the change adds (negative: removes) over the "
+        "whole horizon, in tokens."
+    )
+    p10: float
+    p50: float
+    p90: float
+
+
 class HistoryRead(BaseModel):
     first_day: date
     last_day: date
@@ -75,5 +88,11 @@ class ForecastRead(BaseModel):
     history: HistoryRead
     candidates: list[CandidateRead]
     daily: list[DailyForecastRead]
-    totals: list[TotalForecastRead]
+    totals: list[TotalForecastRead] = Field(
+        description="Horizon totals with the known changes applied (what recommendations use)."
+    )
+    baseline_totals: list[TotalForecastRead] = Field(
+        description="The same totals before the known changes."
+    )
+    changes: list[ChangeEffectRead] = Field(description="Each known change's effect.")
     warnings: list[str]

@@ -19,13 +19,16 @@ from sqlalchemy.orm import Session
 
 from app.db.tables import Forecast
 from app.errors import NotFoundError, UnprocessableError
+from app.services import changes as change_svc
 from app.services.keys import now
 from app.services.usage import history_series
+from models.changes import apply_changes
 from models.forecasting import MODELS, forecast
 from models.forecasting.base import BacktestScore, ForecastResult
 from models.series import DailySeries
 
 TOTAL_HORIZONS = (30, 90, 365)
+CHANGES_STREAM = 1
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ def create_forecast(
             f"The usage data ends on {history.end.isoformat()}, before as_of "
             f"{as_of.isoformat()}; the forecast starts on {result.first_day.isoformat()}."
         )
+    scenario = with_known_changes(session, organization_id, history, result, seed)
+    warnings.extend(scenario.warnings)
     row = Forecast(
         id=uuid.uuid4(),
         organization_id=organization_id,
@@ -78,21 +83,66 @@ def create_forecast(
         seed=seed,
         n_paths=result.n_paths,
         body={},
-        paths=pack_paths(result.paths_tokens_per_day),
+        paths=pack_paths(scenario.paths),
         etag="",
     )
-    row.body = summarize(row, history, result, warnings)
+    row.body = summarize(row, history, result, scenario, warnings)
     row.etag = hashlib.sha256(json.dumps(row.body, sort_keys=True).encode()).hexdigest()
     session.add(row)
     session.flush()
-    return ForecastRun(row, history, result.paths_tokens_per_day)
+    return ForecastRun(row, history, scenario.paths)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The baseline paths adjusted by the organization's known changes, with their effects."""
+
+    paths: npt.NDArray[np.float64]
+    effects: list[dict[str, Any]]
+    warnings: tuple[str, ...]
+
+
+def with_known_changes(
+    session: Session,
+    organization_id: uuid.UUID,
+    history: DailySeries,
+    result: ForecastResult,
+    seed: int,
+) -> Scenario:
+    core_changes = change_svc.load_core_changes(session, organization_id)
+    if not core_changes:
+        return Scenario(result.paths_tokens_per_day, [], ())
+    profiles = change_svc.user_profiles(session, organization_id, history.end)
+    # A stream of its own, derived from the forecast's seed: the baseline paths stay the same
+    # whether or not changes are applied, so their effect can be read off directly.
+    rng = np.random.default_rng([seed, CHANGES_STREAM])
+    changed = apply_changes(
+        result.paths_tokens_per_day, result.first_day, core_changes, profiles, rng
+    )
+    effects = [
+        {
+            "change_id": e.change_id,
+            "label": e.label,
+            "kind": e.kind,
+            "mean_total_delta_tokens": _r(e.mean_total_delta_tokens),
+            "p10": _r(e.p10_total_delta_tokens),
+            "p50": _r(e.p50_total_delta_tokens),
+            "p90": _r(e.p90_total_delta_tokens),
+        }
+        for e in changed.effects
+    ]
+    return Scenario(changed.adjusted_paths, effects, changed.warnings)
 
 
 def summarize(
-    row: Forecast, history: DailySeries, result: ForecastResult, warnings: list[str]
+    row: Forecast,
+    history: DailySeries,
+    result: ForecastResult,
+    scenario: Scenario,
+    warnings: list[str],
 ) -> dict[str, Any]:
     """The stored reply body (JSON-ready, every number finite)."""
-    paths = result.paths_tokens_per_day
+    paths = scenario.paths
     q10, q50, q90 = np.quantile(paths, [0.1, 0.5, 0.9], axis=0)
     mean = paths.mean(axis=0)
     daily = [
@@ -123,6 +173,8 @@ def summarize(
         "candidates": [candidate(c) for c in result.candidates],
         "daily": daily,
         "totals": horizon_totals(paths),
+        "baseline_totals": horizon_totals(result.paths_tokens_per_day),
+        "changes": scenario.effects,
         "warnings": warnings,
     }
 

@@ -64,6 +64,8 @@ def build_report(
             "horizon_days": fb["horizon_days"],
             "candidates": fb["candidates"],
             "totals": fb["totals"],
+            "baseline_totals": fb.get("baseline_totals", fb["totals"]),
+            "changes": fb.get("changes", []),
             "warnings": fb["warnings"],
         },
         "data": data_facts,
