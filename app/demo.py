@@ -14,7 +14,7 @@ from app.services.documents import get_document
 from app.services.imports import import_file
 from app.services.keys import create_key, create_organization
 from app.services.pricing import put_price_book
-from app.services.recommendations import create_recommendation
+from app.services.recommendations import DecisionAsk, ForecastLimits, create_recommendation
 from app.settings import Settings
 
 SAMPLE = (
@@ -60,12 +60,10 @@ def run_demo(settings: Settings, *, out_dir: str, seed: int) -> int:
             session,
             organization_id=org.id,
             key_name="demo",
-            purchase_date=None,
-            objective="expected_cost",
+            ask=DecisionAsk(purchase_date=None),
             forecast_id=None,
             seed=seed,
-            n_paths=settings.forecast_paths,
-            max_horizon_days=settings.max_horizon_days,
+            limits=ForecastLimits(settings.forecast_paths, settings.max_horizon_days),
         )
         doc = get_document(session, org.id, rec.document_id)
         out = Path(out_dir)

@@ -22,19 +22,19 @@ def post_recommendation(
     body: RecommendationCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> JSONResponse:
     """Forecast the pack's year (using only usage before `purchase_date`), price every valid
-    quantity over the forecast's paths, and choose the one of least expected cost. The reply
+    quantity over the forecast's paths, and choose the best by the objective. The reply
     carries the alternatives and the id of the document that explains the choice."""
     principal.require("plan:write")
     rec = svc.create_recommendation(
         session,
         organization_id=principal.organization_id,
         key_name=principal.key_name,
-        purchase_date=body.purchase_date,
-        objective=body.objective,
+        ask=svc.DecisionAsk(
+            body.purchase_date, body.objective, body.cvar_level, body.service_level
+        ),
         forecast_id=body.forecast_id,
         seed=body.seed,
-        n_paths=settings.forecast_paths,
-        max_horizon_days=settings.max_horizon_days,
+        limits=svc.ForecastLimits(settings.forecast_paths, settings.max_horizon_days),
     )
     return JSONResponse(rec.body, status_code=201)
 

@@ -17,7 +17,16 @@ class RecommendationCreate(StrictModel):
         description="Day the pack would be bought. Default: the day after the usage data ends. "
         "Only usage before this day is used.",
     )
-    objective: Literal["expected_cost"] = "expected_cost"
+    objective: Literal["expected_cost", "cvar", "service_level"] = Field(
+        default="expected_cost",
+        description='"expected_cost": least expected cost. "cvar": least mean cost over the '
+        'worst (1 - cvar_level) share of futures. "service_level": least expected cost with '
+        "P(run-out before the pack expires) at most 1 - service_level.",
+    )
+    cvar_level: float = Field(default=0.95, ge=0.5, le=0.999, description="For objective cvar.")
+    service_level: float = Field(
+        default=0.95, ge=0.5, le=0.9999, description="For objective service_level."
+    )
     forecast_id: uuid.UUID | None = Field(
         default=None, description="Reuse a stored forecast; default: a fresh one."
     )

@@ -8,6 +8,7 @@ import json
 import math
 import uuid
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from app.errors import NotFoundError, UnprocessableError
 from app.services import changes as change_svc
 from app.services.keys import now
 from app.services.usage import history_series
-from models.changes import apply_changes
+from models.changes import Change, UserProfiles, apply_changes
 from models.forecasting import MODELS, forecast
 from models.forecasting.base import BacktestScore, ForecastResult
 from models.series import DailySeries
@@ -59,9 +60,39 @@ def create_forecast(
     n_paths: int,
     seed: int | None,
 ) -> ForecastRun:
+    """Forecast from the stored usage and known changes, and store the forecast."""
+    history = history_series(session, organization_id, as_of=as_of)
+    run = build_forecast(
+        organization_id=organization_id,
+        history=history,
+        horizon_days=horizon_days,
+        as_of=as_of,
+        model=model,
+        n_paths=n_paths,
+        seed=seed,
+        changes=change_svc.load_core_changes(session, organization_id),
+        profiles=lambda: change_svc.user_profiles(session, organization_id, history.end),
+    )
+    session.add(run.row)
+    session.flush()
+    return run
+
+
+def build_forecast(
+    *,
+    organization_id: uuid.UUID,
+    history: DailySeries,
+    horizon_days: int,
+    as_of: date | None,
+    model: str,
+    n_paths: int,
+    seed: int | None,
+    changes: Sequence[Change],
+    profiles: Callable[[], UserProfiles],
+) -> ForecastRun:
+    """The forecast of a history, adjusted by known changes; the row is not stored."""
     if model != "auto" and model not in MODELS:
         raise UnprocessableError(f"model: unknown '{model}'; use 'auto' or one of {sorted(MODELS)}")
-    history = history_series(session, organization_id, as_of=as_of)
     seed = derived_seed(history, horizon_days, model) if seed is None else seed
     result = forecast(history, horizon_days, n_paths=n_paths, seed=seed, model=model)
     warnings = list(result.warnings)
@@ -70,7 +101,7 @@ def create_forecast(
             f"The usage data ends on {history.end.isoformat()}, before as_of "
             f"{as_of.isoformat()}; the forecast starts on {result.first_day.isoformat()}."
         )
-    scenario = with_known_changes(session, organization_id, history, result, seed)
+    scenario = with_known_changes(result, seed, changes, profiles)
     warnings.extend(scenario.warnings)
     row = Forecast(
         id=uuid.uuid4(),
@@ -88,8 +119,6 @@ def create_forecast(
     )
     row.body = summarize(row, history, result, scenario, warnings)
     row.etag = hashlib.sha256(json.dumps(row.body, sort_keys=True).encode()).hexdigest()
-    session.add(row)
-    session.flush()
     return ForecastRun(row, history, scenario.paths)
 
 
@@ -103,22 +132,17 @@ class Scenario:
 
 
 def with_known_changes(
-    session: Session,
-    organization_id: uuid.UUID,
-    history: DailySeries,
     result: ForecastResult,
     seed: int,
+    changes: Sequence[Change],
+    profiles: Callable[[], UserProfiles],
 ) -> Scenario:
-    core_changes = change_svc.load_core_changes(session, organization_id)
-    if not core_changes:
+    if not changes:
         return Scenario(result.paths_tokens_per_day, [], ())
-    profiles = change_svc.user_profiles(session, organization_id, history.end)
     # A stream of its own, derived from the forecast's seed: the baseline paths stay the same
     # whether or not changes are applied, so their effect can be read off directly.
     rng = np.random.default_rng([seed, CHANGES_STREAM])
-    changed = apply_changes(
-        result.paths_tokens_per_day, result.first_day, core_changes, profiles, rng
-    )
+    changed = apply_changes(result.paths_tokens_per_day, result.first_day, changes, profiles(), rng)
     effects = [
         {
             "change_id": e.change_id,

@@ -61,6 +61,21 @@ def to_core_price_book(row: PriceBookRow) -> PriceBook:
     )
 
 
+def price_book_from_body(body: PriceBookWrite) -> PriceBook:
+    """The core price book of an inline (not stored) price book, as /v1/plan receives it."""
+    return PriceBook(
+        currency=body.currency,
+        minimum_purchase=body.minimum_purchase,
+        pack_increment=body.pack_increment,
+        validity_days=body.validity_days,
+        tier_kind=TierKind(body.tier_kind),
+        tiers=tuple(Tier(t.min_tokens, t.unit_price) for t in body.tiers),
+        top_up_price=body.top_up_price
+        if body.top_up_price is not None
+        else body.tiers[0].unit_price,
+    )
+
+
 def create_purchase(
     session: Session, *, organization_id: uuid.UUID, body: PurchaseCreate
 ) -> TokenPack:

@@ -7,11 +7,12 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from app.db.tables import Forecast, Organization, Recommendation, TokenPack
+from app.db.tables import Forecast, Organization, Recommendation
 from app.errors import NotFoundError, UnprocessableError
 from app.services import documents as docs
 from app.services.decision_view import decision_body, price_book_facts
@@ -33,42 +34,100 @@ class ForecastLimits:
     max_horizon_days: int
 
 
+@dataclass(frozen=True)
+class DecisionAsk:
+    """What the caller asks the optimizer: when to buy and by which measure."""
+
+    purchase_date: date | None
+    objective: str = "expected_cost"
+    cvar_level: float = 0.95
+    service_level: float = 0.95
+
+
+@dataclass(frozen=True)
+class PackTerms:
+    """A pack as bought: the replay of real usage decides what is left of it."""
+
+    purchased_on: date
+    tokens: int
+    expires_on: date
+
+
 def create_recommendation(
     session: Session,
     *,
     organization_id: uuid.UUID,
     key_name: str,
-    purchase_date: date | None,
-    objective: str,
+    ask: DecisionAsk,
     forecast_id: uuid.UUID | None,
     seed: int | None,
-    n_paths: int,
-    max_horizon_days: int,
+    limits: ForecastLimits,
 ) -> Recommendation:
-    book_row = get_price_book_row(session, organization_id)
-    pb = to_core_price_book(book_row)
-    limits = ForecastLimits(n_paths, max_horizon_days)
-    run = _forecast_for(session, organization_id, purchase_date, forecast_id, pb, seed, limits)
-    purchase = purchase_date or run.row.first_day
-    _check_covers(run.row, purchase, pb)
-    packs = existing_packs(session, organization_id, run.history, purchase)
-    last_year = last_year_consumption(run.history)
+    pb = to_core_price_book(get_price_book_row(session, organization_id))
+    run = _forecast_for(session, organization_id, ask.purchase_date, forecast_id, pb, seed, limits)
+    purchase = ask.purchase_date or run.row.first_day
+    terms = [
+        PackTerms(r.purchased_on, r.tokens, r.expires_on)
+        for r in packs_before(session, organization_id, purchase)
+    ]
+    body, doc_id = decide_and_document(
+        session,
+        organization_id=organization_id,
+        key_name=key_name,
+        run=run,
+        price_book=pb,
+        purchase=purchase,
+        pack_terms=terms,
+        ask=ask,
+        data_facts=usage_profile(session, organization_id, run.history),
+    )
+    rec = Recommendation(
+        id=uuid.UUID(body["id"]),
+        organization_id=organization_id,
+        forecast_id=run.row.id,
+        document_id=doc_id,
+        created_at=now(),
+        purchase_date=purchase,
+        objective=ask.objective,
+        body=body,
+    )
+    session.add(rec)
+    session.flush()
+    return rec
+
+
+def decide_and_document(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    key_name: str,
+    run: ForecastRun,
+    price_book: PriceBook,
+    purchase: date,
+    pack_terms: list[PackTerms],
+    ask: DecisionAsk,
+    data_facts: dict[str, Any],
+) -> tuple[dict[str, Any], uuid.UUID]:
+    """Price every quantity over the run's paths, write the document, return the reply body."""
+    _check_covers(run.row, purchase, price_book)
+    packs = existing_packs(run.history, pack_terms)
     decision = decide(
         run.paths,
         run.row.first_day,
         packs,
-        pb,
+        price_book,
         purchase,
-        last_year_consumption_tokens=last_year,
-        objective=Objective(objective),
+        last_year_consumption_tokens=last_year_consumption(run.history),
+        objective=Objective(ask.objective),
+        cvar_alpha=ask.cvar_level,
+        service_level=ask.service_level,
     )
     rec_id = uuid.uuid4()
-    body = decision_body(decision, pb)
+    body = decision_body(decision, price_book)
     org = session.get(Organization, organization_id)
-    assert org is not None
-    inputs = inputs_digest(run.history, packs, pb)
+    inputs = inputs_digest(run.history, packs, price_book)
     report = build_report(
-        org_name=org.name,
+        org_name=org.name if org else "",
         key_name=key_name,
         recommendation_id=rec_id,
         decision=decision,
@@ -77,10 +136,10 @@ def create_recommendation(
         history=run.history,
         paths=run.paths,
         packs=packs,
-        price_book=pb,
-        price_book_facts=price_book_facts(pb),
+        price_book=price_book,
+        price_book_facts=price_book_facts(price_book),
         inputs_sha256=inputs,
-        data_facts=usage_profile(session, organization_id, run.history),
+        data_facts=data_facts,
     )
     doc = docs.store_document(
         session,
@@ -100,19 +159,7 @@ def create_recommendation(
             "document": {"id": str(doc.id), "sha256": doc.sha256, "links": docs.links(doc.id)},
         }
     )
-    rec = Recommendation(
-        id=rec_id,
-        organization_id=organization_id,
-        forecast_id=run.row.id,
-        document_id=doc.id,
-        created_at=now(),
-        purchase_date=purchase,
-        objective=objective,
-        body=body,
-    )
-    session.add(rec)
-    session.flush()
-    return rec
+    return body, doc.id
 
 
 def _forecast_for(
@@ -135,15 +182,8 @@ def _forecast_for(
         return ForecastRun(row, history, unpack_paths(row.paths))
     as_of = None if purchase_date is None else purchase_date - timedelta(days=1)
     history = history_series(session, organization_id, as_of=as_of)
-    first_day = history.end + timedelta(days=1)
-    purchase = purchase_date or first_day
-    horizon = (purchase - first_day).days + pb.validity_days
-    if horizon > limits.max_horizon_days:
-        raise UnprocessableError(
-            f"purchase_date: the usage data ends on {history.end.isoformat()}; a pack bought on "
-            f"{purchase.isoformat()} and valid {pb.validity_days} days needs a {horizon}-day "
-            f"forecast, more than the {limits.max_horizon_days} days this service allows"
-        )
+    purchase = purchase_date or history.end + timedelta(days=1)
+    horizon = forecast_horizon(history, purchase, pb, limits)
     return create_forecast(
         session,
         organization_id=organization_id,
@@ -153,6 +193,20 @@ def _forecast_for(
         n_paths=limits.n_paths,
         seed=seed,
     )
+
+
+def forecast_horizon(
+    history: DailySeries, purchase: date, pb: PriceBook, limits: ForecastLimits
+) -> int:
+    """Days from the day after the history to the new pack's expiry, within the service limit."""
+    horizon = (purchase - history.end).days - 1 + pb.validity_days
+    if horizon > limits.max_horizon_days:
+        raise UnprocessableError(
+            f"purchase_date: the usage data ends on {history.end.isoformat()}; a pack bought on "
+            f"{purchase.isoformat()} and valid {pb.validity_days} days needs a {horizon}-day "
+            f"forecast, more than the {limits.max_horizon_days} days this service allows"
+        )
+    return horizon
 
 
 def _check_covers(row: Forecast, purchase: date, pb: PriceBook) -> None:
@@ -171,14 +225,11 @@ def _check_covers(row: Forecast, purchase: date, pb: PriceBook) -> None:
         )
 
 
-def existing_packs(
-    session: Session, organization_id: uuid.UUID, history: DailySeries, purchase: date
-) -> list[Pack]:
+def existing_packs(history: DailySeries, terms: list[PackTerms]) -> list[Pack]:
     """Packs bought before the purchase, with what the real usage left in them."""
-    rows: list[TokenPack] = packs_before(session, organization_id, purchase)
-    if not rows:
+    if not terms:
         return []
-    core = [Pack(r.purchased_on, r.tokens, float(r.tokens), r.expires_on) for r in rows]
+    core = [Pack(t.purchased_on, t.tokens, float(t.tokens), t.expires_on) for t in terms]
     replay = replay_balance(history.tokens_per_day, history.start, core)
     return [
         Pack(b.pack.purchased_on, b.pack.tokens, b.remaining_tokens, b.pack.expires_on)
