@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test serve lint clean
+.PHONY: demo test serve lint clean accuracy
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ serve: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+accuracy: $(STAMP)
+	$(BIN)/python -m bench.accuracy.run
 
 clean:
 	rm -rf $(VENV) tokencast.db tokencast-demo

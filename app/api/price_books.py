@@ -26,7 +26,10 @@ def _read(row: PriceBookRow) -> PriceBookRead:
             TierRead(min_tokens=t["min_tokens"], unit_price=Decimal(t["unit_price"]))
             for t in row.tiers
         ],
-        top_up_price=Decimal(row.top_up_price).normalize(),
+        top_up_price=Decimal(row.top_up_price),
+        top_up_lead_days=row.top_up_lead_days,
+        blocked_day_cost=Decimal(row.blocked_day_cost),
+        top_up_block_tokens=row.top_up_block_tokens,
         updated_at=row.updated_at,
     )
 

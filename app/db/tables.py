@@ -127,6 +127,9 @@ class PriceBookRow(Base):
     tier_kind: Mapped[str] = mapped_column(String(20))
     tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     top_up_price: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    top_up_lead_days: Mapped[int] = mapped_column(Integer, server_default="0")
+    blocked_day_cost: Mapped[Decimal] = mapped_column(Numeric(14, 4), server_default="0")
+    top_up_block_tokens: Mapped[int] = mapped_column(Integer, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

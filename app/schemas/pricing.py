@@ -28,6 +28,23 @@ class PriceBookWrite(StrictModel):
         default=None,
         description="Price of a token bought in an emergency; default: the first tier.",
     )
+    top_up_lead_days: int = Field(
+        default=0,
+        ge=0,
+        le=90,
+        description="Days from a run-out until an emergency purchase is usable; the demand of "
+        "those days is blocked work. Set blocked_day_cost with it.",
+    )
+    blocked_day_cost: Money = Field(
+        default=Decimal(0), description="Cost of a day on which some work is blocked."
+    )
+    top_up_block_tokens: int = Field(
+        default=0,
+        ge=0,
+        le=10**9,
+        description="Size of an emergency purchase; 0: enough for the rest of the pack's life at "
+        "the recent burn rate plus 20 %.",
+    )
 
     @model_validator(mode="after")
     def _tiers_in_order(self) -> PriceBookWrite:
@@ -64,6 +81,9 @@ class PriceBookRead(BaseModel):
     tier_kind: str
     tiers: list[TierRead]
     top_up_price: Money
+    top_up_lead_days: int
+    blocked_day_cost: Money
+    top_up_block_tokens: int
     updated_at: datetime
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -40,6 +41,8 @@ class RecommendationCreate(StrictModel):
 
 
 class QuantilesRead(BaseModel):
+    """10th, 50th and 90th percentiles over the simulated futures."""
+
     p10: float
     p50: float
     p90: float
@@ -58,24 +61,49 @@ class TierRef(BaseModel):
 
 
 class OptionRead(BaseModel):
-    label: str
-    quantity: int
-    tier: TierRef
-    unit_price: Money
-    total_price: Money
+    label: str = Field(description='What this option is, e.g. "recommended", "last year\'s".')
+    quantity: int = Field(description="Tokens bought on the purchase date.")
+    tier: TierRef = Field(description="The price tier the quantity reaches.")
+    unit_price: Money = Field(description="Price per token paid (the average, for block tiers).")
+    total_price: Money = Field(description="Price of the purchase, exact.")
     currency: str
-    expected_cost: Money = Field(description="Price plus the expected cost of emergency top-ups.")
-    expected_top_up_cost: Money
+    expected_cost: Money = Field(
+        description="Price plus the expected cost of emergency top-ups and blocked days."
+    )
+    expected_top_up_cost: Money = Field(description="Expected cost of emergency top-ups.")
     expected_consumption: QuantilesRead = Field(
         description="Tokens of this pack used over its life (p10/p50/p90 over the paths)."
     )
-    expected_waste_tokens: float
-    expected_waste_value: Money
-    prob_waste_over_10pct: float
+    expected_waste_tokens: float = Field(description="Tokens expected to expire unused.")
+    expected_waste_value: Money = Field(description="Their value at the unit price paid.")
+    prob_waste_over_10pct: float = Field(description="P(more than 10 % of the pack expires).")
     shortfall_probability: float = Field(description="P(the pack runs out before it expires).")
-    expected_shortfall_tokens: float
-    runout_date: DateQuantilesRead | None
-    cost_per_token_consumed: Money | None
+    expected_shortfall_tokens: float = Field(
+        description="Demand the pack cannot serve (topped up or blocked), expected tokens."
+    )
+    runout_date: DateQuantilesRead | None = Field(
+        description="Run-out date quantiles over the futures; a quantile is null where that "
+        "share of futures never runs out; null when none does."
+    )
+    cost_per_token_consumed: Money | None = Field(
+        description="Expected cost divided by the expected tokens used (pack and top-ups)."
+    )
+    expected_blocked_days: float = Field(
+        default=0.0, description="Days of blocked work while an emergency purchase is on its way."
+    )
+    expected_blocked_cost: Money = Field(default=Decimal(0))
+
+
+class TimingRead(BaseModel):
+    label: str
+    description: str
+    first_purchase_tokens: int
+    expected_cost: Money
+    cvar_cost: Money = Field(description="Mean cost over the worst (1 - cvar_level) of futures.")
+    cvar_level: float
+    expected_waste_tokens: float
+    runout_probability: float
+    expected_blocked_days: float
 
 
 class DocumentLinks(BaseModel):
@@ -107,5 +135,12 @@ class RecommendationRead(OptionRead):
     existing_packs_expected_waste_tokens: float
     last_year_consumption_tokens: float | None
     alternatives: list[OptionRead]
+    timing: list[TimingRead] = Field(
+        default=[],
+        description="Buy now, a smaller pack topped up at a trigger, or two purchases in the "
+        "year, priced over the same futures.",
+    )
+    cheapest_timing: str | None = None
+    cheapest_timing_at_risk: str | None = None
     warnings: list[str]
     document: DocumentRef

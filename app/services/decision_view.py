@@ -13,6 +13,7 @@ from models.decision.types import (
     OptionEvaluation,
     PriceBook,
     Quantiles,
+    TimingOption,
 )
 
 
@@ -61,6 +62,22 @@ def option(opt: OptionEvaluation, pb: PriceBook) -> dict[str, Any]:
         "expected_shortfall_tokens": fnum(opt.expected_shortfall_tokens),
         "runout_date": date_quantiles(opt.runout_date),
         "cost_per_token_consumed": money(opt.cost_per_token_consumed),
+        "expected_blocked_days": fnum(opt.expected_blocked_days),
+        "expected_blocked_cost": money(opt.expected_blocked_cost),
+    }
+
+
+def timing(t: TimingOption) -> dict[str, Any]:
+    return {
+        "label": t.label,
+        "description": t.description,
+        "first_purchase_tokens": t.first_purchase_tokens,
+        "expected_cost": money(t.expected_cost),
+        "cvar_cost": money(t.cvar_cost),
+        "cvar_level": fnum(t.cvar_alpha, 4),
+        "expected_waste_tokens": fnum(t.expected_waste_tokens),
+        "runout_probability": fnum(t.runout_probability, 4),
+        "expected_blocked_days": fnum(t.expected_blocked_days),
     }
 
 
@@ -81,6 +98,9 @@ def decision_body(decision: Decision, pb: PriceBook) -> dict[str, Any]:
             if decision.last_year_consumption_tokens is None
             else fnum(decision.last_year_consumption_tokens),
             "alternatives": [option(a, pb) for a in decision.alternatives],
+            "timing": [timing(t) for t in decision.timing],
+            "cheapest_timing": decision.cheapest_timing_label,
+            "cheapest_timing_at_risk": decision.cheapest_timing_at_risk_label,
         }
     )
     return body
@@ -97,4 +117,7 @@ def price_book_facts(pb: PriceBook) -> dict[str, Any]:
             {"min_tokens": t.min_tokens, "unit_price": money_text(t.unit_price)} for t in pb.tiers
         ],
         "top_up_price": money_text(pb.top_up_price),
+        "top_up_lead_days": pb.top_up_lead_days,
+        "blocked_day_cost": money_text(pb.blocked_day_cost),
+        "top_up_block_tokens": pb.top_up_block_tokens,
     }

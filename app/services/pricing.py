@@ -58,6 +58,9 @@ def to_core_price_book(row: PriceBookRow) -> PriceBook:
         tier_kind=TierKind(row.tier_kind),
         tiers=tuple(Tier(int(t["min_tokens"]), Decimal(t["unit_price"])) for t in row.tiers),
         top_up_price=Decimal(row.top_up_price),
+        top_up_lead_days=row.top_up_lead_days,
+        blocked_day_cost=Decimal(row.blocked_day_cost),
+        top_up_block_tokens=row.top_up_block_tokens,
     )
 
 
@@ -73,6 +76,9 @@ def price_book_from_body(body: PriceBookWrite) -> PriceBook:
         top_up_price=body.top_up_price
         if body.top_up_price is not None
         else body.tiers[0].unit_price,
+        top_up_lead_days=body.top_up_lead_days,
+        blocked_day_cost=body.blocked_day_cost,
+        top_up_block_tokens=body.top_up_block_tokens,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -15,10 +16,11 @@ from models.decision.objectives import (
     ObjectiveSpec,
     first_minimum,
     fractile_levels,
+    lead_objective_values,
     objective_values,
 )
 from models.decision.options import PathFacts, evaluate_option
-from models.decision.packs import residual_demand
+from models.decision.packs import ResidualDemand, residual_demand
 from models.decision.pricing import (
     candidate_quantities,
     merge_quantities,
@@ -28,13 +30,17 @@ from models.decision.pricing import (
     valid_floor,
     validate_price_book,
 )
+from models.decision.runout import RunoutTable
+from models.decision.timing_options import compare_timing
 from models.decision.types import (
     CostCurve,
     Decision,
     Objective,
+    OptionEvaluation,
     Pack,
     PriceBook,
     Quantiles,
+    TimingOption,
 )
 from models.errors import InvalidInputError
 
@@ -55,17 +61,22 @@ def decide(
     objective: Objective = Objective.EXPECTED_COST,
     cvar_alpha: float = 0.95,
     service_level: float = 0.95,
+    timing: bool = True,
 ) -> Decision:
     """Choose how many tokens to buy on `purchase_date`, and price the main alternatives.
 
     `paths_tokens_per_day` (S, H) are simulated daily demand paths from `first_day` covering the
     new pack's whole life (see `residual_demand`); `packs` are the packs held at `first_day`.
     For a purchase of Q tokens and residual demand R[s] on path s, the cost is
-    price(Q) + top_up_price * max(0, R[s] - Q). Every valid Q (see `candidate_quantities`) is
-    evaluated exactly from one sort of R; the objective is the expected cost, the CVaR of cost at
-    `cvar_alpha`, or the expected cost subject to P(R > Q) <= 1 - `service_level`. Ties go to the
-    smaller Q. Method: the single-period newsvendor with all-units or incremental quantity
-    discounts (Khouja, "The single-period (news-vendor) problem", Omega 27(5), 1999).
+    price(Q) + top_up_price * max(0, R[s] - Q) without a lead time; with one, price(Q) plus the
+    emergency top-ups and blocked days that follow the run-out on that path (`RunoutTable`).
+    Every valid Q (see `candidate_quantities`) is evaluated exactly: from one sort of R without a
+    lead time, from the run-out tables with one. The objective is the expected cost, the CVaR of
+    cost at `cvar_alpha`, or the expected cost subject to P(R > Q) <= 1 - `service_level`. Ties
+    go to the smaller Q. With `timing`, the choice is compared with a smaller pack topped up at a
+    trigger and with two purchases (`compare_timing`; this costs more than the choice itself).
+    Method: the single-period newsvendor with all-units or incremental quantity discounts
+    (Khouja, "The single-period (news-vendor) problem", Omega 27(5), 1999).
     """
     validate_price_book(price_book)
     spec = ObjectiveSpec(objective, cvar_alpha, service_level)
@@ -74,37 +85,106 @@ def decide(
         paths_tokens_per_day, first_day, packs, purchase_date, price_book.validity_days
     )
     r = SortedResidual.of(residual.residual_total)
-    quantities = _candidates(price_book, r, spec)
-    prices = prices_float(price_book, quantities)
-    top_up = float(price_book.top_up_price)
-    expected_cost = prices + top_up * r.expected_shortfall(quantities)
-    values = objective_values(spec, r, quantities, expected_cost, prices, top_up)
-    chosen_q = int(quantities[first_minimum(values)])
-    neutral_q = int(quantities[first_minimum(expected_cost)])
-    labelled = _labelled_quantities(price_book, chosen_q, neutral_q, last_year_consumption_tokens)
+    runout = None
+    if timing or price_book.top_up_lead_days > 0:
+        runout = RunoutTable.build(residual.new_pack_daily, price_book)
+    choice = choose_quantity(r, price_book, spec, runout)
+    labelled = _labelled_quantities(
+        price_book, choice.quantity, choice.risk_neutral_quantity, last_year_consumption_tokens
+    )
     facts = PathFacts.build(
         r,
         residual.residual_total,
         residual.new_pack_daily,
         purchase_date,
         min(q for _, q in labelled),
+        None if runout is None else runout.cumulative,
     )
-    chosen, *others = [evaluate_option(label, q, price_book, facts) for label, q in labelled]
+    chosen, *others = [
+        evaluate_option(label, q, price_book, facts, runout) for label, q in labelled
+    ]
+    compared: tuple[tuple[TimingOption, ...], str | None, str | None] = ((), None, None)
+    if timing and runout is not None:
+        compared = compare_timing(price_book, runout, spec, chosen, purchase_date)
+    return _decision(
+        price_book,
+        spec,
+        residual,
+        r,
+        (chosen, *others),
+        (choice.quantities, choice.expected_cost),
+        compared,
+        last_year_consumption_tokens,
+    )
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Every candidate quantity (K,) with its expected cost (currency units, floats), the
+    quantity that minimises the objective and the one that minimises the expected cost."""
+
+    quantities: IntArray
+    expected_cost: FloatArray
+    quantity: int
+    risk_neutral_quantity: int
+
+
+def choose_quantity(
+    residual: SortedResidual,
+    pb: PriceBook,
+    spec: ObjectiveSpec,
+    runout: RunoutTable | None = None,
+) -> Choice:
+    """The optimizer alone: every valid quantity evaluated under `spec`, the best chosen.
+
+    `residual` is R over the S paths; `runout` (its tables) is needed when the price book has a
+    lead time and is otherwise unused. Without a lead time this is one sort of R and
+    O(K log S) for K candidates; with one, see `lead_objective_values`. With a lead time the cost
+    is no longer convex between tier breaks, so where the grid is coarsened (over MAX_CANDIDATES
+    valid quantities) the optimum is exact over the coarse grid only.
+    """
+    quantities = _candidates(pb, residual, spec)
+    prices = prices_float(pb, quantities)
+    if pb.top_up_lead_days > 0:
+        if runout is None or runout.cost is None:
+            raise ValueError("a lead time needs the run-out tables of the same paths")
+        expected, values = lead_objective_values(spec, residual, quantities, prices, runout)
+    else:
+        top_up = float(pb.top_up_price)
+        expected = prices + top_up * residual.expected_shortfall(quantities)
+        values = objective_values(spec, residual, quantities, expected, prices, top_up)
+    chosen = int(quantities[first_minimum(values)])
+    return Choice(quantities, expected, chosen, int(quantities[first_minimum(expected)]))
+
+
+def _decision(
+    pb: PriceBook,
+    spec: ObjectiveSpec,
+    residual: ResidualDemand,
+    r: SortedResidual,
+    options: tuple[OptionEvaluation, ...],
+    curve: tuple[IntArray, FloatArray],
+    compared: tuple[tuple[TimingOption, ...], str | None, str | None],
+    last_year: float | None,
+) -> Decision:
     gap = residual.gap_shortfall
     return Decision(
-        purchase_date=purchase_date,
-        pack_expires_on=purchase_date + timedelta(days=price_book.validity_days),
+        purchase_date=residual.purchase_date,
+        pack_expires_on=residual.purchase_date + timedelta(days=pb.validity_days),
         objective=spec.objective,
-        chosen=chosen,
-        alternatives=tuple(others),
-        curve=CostCurve(quantities, expected_cost, tier_breaks(price_book)),
+        chosen=options[0],
+        alternatives=options[1:],
+        curve=CostCurve(curve[0], curve[1], tier_breaks(pb)),
         residual_demand=Quantiles(*(float(v) for v in np.quantile(r.values, [0.1, 0.5, 0.9]))),
         existing_packs_expected_waste_tokens=float(np.mean(residual.existing_waste_tokens)),
-        last_year_consumption_tokens=last_year_consumption_tokens,
+        last_year_consumption_tokens=last_year,
         n_paths=r.n_paths,
         objective_level=spec.level,
         expected_gap_shortfall_tokens=float(np.mean(gap)),
         gap_shortfall_probability=float(np.mean(gap > 0)),
+        timing=compared[0],
+        cheapest_timing_label=compared[1],
+        cheapest_timing_at_risk_label=compared[2],
     )
 
 

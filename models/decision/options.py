@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from models.decision.expectations import SortedResidual
 from models.decision.pricing import price, tier_index, unit_price
+from models.decision.runout import RunoutTable
 from models.decision.types import DateQuantiles, OptionEvaluation, PriceBook, Quantiles
 
 FloatArray = npt.NDArray[np.float64]
@@ -49,7 +50,12 @@ class PathFacts:
         new_pack_daily: FloatArray,
         purchase_date: date,
         smallest_quantity: int,
+        cumulative: FloatArray | None = None,
     ) -> PathFacts:
+        """`cumulative` (S, L), when given, is the running sum of `new_pack_daily`, already made."""
+        if cumulative is not None:
+            rows = np.arange(residual_total.size)
+            return cls(residual, residual_total, rows, cumulative, purchase_date, smallest_quantity)
         # Running sums cost S x L sequential additions: skip the paths no option runs out on,
         # unless they are few enough that copying the others out costs more than it saves.
         rows = np.flatnonzero(residual_total > smallest_quantity)
@@ -65,23 +71,32 @@ def _money(value: Decimal, quantum: Decimal = CENT) -> Decimal:
     return value.quantize(quantum, rounding=ROUND_HALF_EVEN)
 
 
-def evaluate_option(label: str, quantity: int, pb: PriceBook, facts: PathFacts) -> OptionEvaluation:
+def evaluate_option(
+    label: str,
+    quantity: int,
+    pb: PriceBook,
+    facts: PathFacts,
+    runout: RunoutTable | None = None,
+) -> OptionEvaluation:
     """Price `quantity` tokens and describe what happens to them over the paths.
 
     Money is exact Decimal from the price book; expectations over paths enter as floats and are
     rounded half-even to cents (cost per token: to 0.0001) at the end. The cost per token
-    consumed divides the expected cost by the expected demand served, E[R] (the new pack's tokens
-    plus the top-ups), so it prices waste and emergency purchases into every token used; it is
-    None when E[R] is below MIN_SERVED_TOKENS.
+    consumed divides the expected cost by the expected demand served (the new pack's tokens plus
+    the top-ups: E[R] less the blocked demand), so it prices waste, emergency purchases and
+    blocked days into every token used; it is None when that is below MIN_SERVED_TOKENS. With a
+    lead time (`runout` with tables) the top-ups and blocked days follow `RunoutTable`.
     """
     r = facts.residual
     q = np.array([quantity], dtype=np.int64)
     shortfall = float(r.expected_shortfall(q)[0])
     waste = float(r.expected_waste(q)[0])
     total = price(pb, quantity)
-    top_up = _money(pb.top_up_price * Decimal(shortfall))
-    expected_cost = _money(total + top_up)
-    served = float(r.prefix[-1]) / r.n_paths
+    bought, blocked_days = _emergency(runout, quantity, shortfall)
+    top_up = _money(pb.top_up_price * Decimal(bought))
+    blocked = _money(pb.blocked_day_cost * Decimal(blocked_days))
+    expected_cost = _money(total + top_up + blocked)
+    served = float(r.prefix[-1]) / r.n_paths - (shortfall - bought)
     used = np.quantile(np.minimum(r.values, float(quantity)), LEVELS)
     heavy_waste = np.searchsorted(r.values, (1.0 - WASTE_SHARE) * quantity, side="left")
     return OptionEvaluation(
@@ -104,7 +119,18 @@ def evaluate_option(label: str, quantity: int, pb: PriceBook, facts: PathFacts) 
             if served >= MIN_SERVED_TOKENS
             else None
         ),
+        expected_blocked_days=blocked_days,
+        expected_blocked_cost=blocked,
     )
+
+
+def _emergency(runout: RunoutTable | None, quantity: int, shortfall: float) -> tuple[float, float]:
+    """E[tokens bought in emergencies] and E[blocked days] for a `quantity`-token pack."""
+    if runout is None or runout.cost is None:
+        return shortfall, 0.0  # lead 0: every missing token is bought at once
+    levels = np.full(runout.cumulative.shape[0], float(quantity))
+    tokens, days, _ = runout.emergency(levels)
+    return float(tokens.mean()), float(days.mean())
 
 
 def runout_days(facts: PathFacts, quantity: int) -> IntArray:

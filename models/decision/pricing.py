@@ -68,16 +68,21 @@ def _term_problems(pb: PriceBook) -> list[str]:
         problems.append(f"minimum_purchase must be at least 1 token, got {pb.minimum_purchase}")
     if pb.validity_days < 1:
         problems.append(f"validity_days must be at least 1 day, got {pb.validity_days}")
-    return problems
+    if pb.top_up_lead_days < 0:
+        problems.append(f"top_up_lead_days must not be negative, got {pb.top_up_lead_days}")
+    if pb.top_up_block_tokens < 0:
+        problems.append(f"top_up_block_tokens must not be negative, got {pb.top_up_block_tokens}")
+    blocked = _money_problems("blocked_day_cost", pb.blocked_day_cost, allow_zero=True)
+    return problems + blocked
 
 
-def _money_problems(name: str, value: object) -> list[str]:
+def _money_problems(name: str, value: object, *, allow_zero: bool = False) -> list[str]:
     if not isinstance(value, Decimal):
         return [f"{name} must be a Decimal, got {type(value).__name__}"]
     if not value.is_finite():
         return [f"{name} must be a finite amount, got {value}"]
-    if value <= 0:
-        return [f"{name} must be positive, got {value}"]
+    if value < 0 or (value == 0 and not allow_zero):
+        return [f"{name} must be {'non-negative' if allow_zero else 'positive'}, got {value}"]
     return []
 
 
@@ -151,6 +156,16 @@ def valid_ceil(pb: PriceBook, tokens: float) -> int:
     if tokens <= pb.minimum_purchase:
         return pb.minimum_purchase
     return math.ceil(tokens / pb.pack_increment) * pb.pack_increment
+
+
+def valid_ceil_array(pb: PriceBook, tokens: FloatArray) -> FloatArray:
+    """`valid_ceil` of every element of `tokens` (any shape), as floats."""
+    x = np.asarray(tokens, dtype=np.float64)
+    small = x <= pb.minimum_purchase
+    up = np.ceil(x / pb.pack_increment)
+    up *= pb.pack_increment
+    up[small] = pb.minimum_purchase
+    return up
 
 
 def valid_floor(pb: PriceBook, tokens: float) -> int:

@@ -83,3 +83,22 @@ def test_objectives_over_http(client: TestClient, org: Org) -> None:
     assert cvar["quantity"] >= neutral["quantity"]
     assert level["quantity"] >= neutral["quantity"]
     assert level["shortfall_probability"] <= 0.1
+
+
+@pytest.mark.slow
+def test_lead_time_and_blocked_days_buy_more_and_timing_is_compared(
+    client: TestClient, org: Org
+) -> None:
+    base = {"usage": _records(), "price_book": PRICE_BOOK, "seed": 11}
+    cheap = strict_json(client.post("/v1/plan", headers=org.headers, json=base))["recommendation"]
+    # Blocked demand is not bought, so a blocked day must cost more than its ~400 tokens at
+    # 3.00 for running out to hurt: 5,000 a day is a team kept from work.
+    blocked_book = dict(PRICE_BOOK, top_up_lead_days=10, blocked_day_cost="5000.00")
+    reply = client.post("/v1/plan", headers=org.headers, json={**base, "price_book": blocked_book})
+    blocked = strict_json(reply)["recommendation"]
+    # Top-ups at list price make running out nearly free; ten blocked days do not.
+    assert blocked["quantity"] > cheap["quantity"]
+    assert blocked["shortfall_probability"] < cheap["shortfall_probability"]
+    labels = {t["label"] for t in blocked["timing"]}
+    assert len(labels) == len(blocked["timing"]) >= 2
+    assert blocked["cheapest_timing"] in labels

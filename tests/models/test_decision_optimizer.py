@@ -56,7 +56,8 @@ def run(
     packs: tuple[Pack, ...] = (),
     last_year: float | None = None,
     objective: Objective = Objective.EXPECTED_COST,
-    **levels: float,
+    cvar_alpha: float = 0.95,
+    service_level: float = 0.95,
 ) -> Decision:
     return decide(
         paths,
@@ -66,7 +67,8 @@ def run(
         D0,
         last_year_consumption_tokens=last_year,
         objective=objective,
-        **levels,
+        cvar_alpha=cvar_alpha,
+        service_level=service_level,
     )
 
 
@@ -143,6 +145,18 @@ def test_a_tier_break_makes_buying_more_cheaper() -> None:
         ("last year's consumption", 4000, Decimal("14700.00")),
         ("last year's + 20 %", 4800, Decimal("14700.00")),
     ]
+
+
+@pytest.mark.parametrize(("top_up", "expected"), [("3.30", 6000), ("2.85", 5000)])
+def test_a_top_up_at_the_tier_price_buys_less(top_up: str, expected: int) -> None:
+    # 60/day for 100 days = 6,000; 3.00, or 2.85 from 5,000. Top-up 3.30: in the 2.85 tier
+    # Q <= 6,000 costs 2.85 Q + 3.30 (6,000 - Q) = 19,800 - 0.45 Q, lowest at 6,000: 17,100.
+    # Top-up 2.85, the tier's price: every Q from 5,000 to 6,000 costs 17,100 (a token bought
+    # later costs what it costs now, and buying it later risks nothing), below 5,000
+    # 3 Q + 2.85 (6,000 - Q) > 17,100. The tie goes to the smaller purchase: 5,000.
+    pb = book(((100, "3.00"), (5000, "2.85")), top_up=top_up, validity=100)
+    d = run(flat([60.0], 100), pb)
+    assert (d.chosen.quantity, d.chosen.expected_cost) == (expected, Decimal("17100.00"))
 
 
 def test_critical_fractile_with_uncertain_demand() -> None:
@@ -256,6 +270,9 @@ def test_cvar_and_service_level_buy_for_the_bad_path() -> None:
     tight = run(paths, pb, objective=Objective.SERVICE_LEVEL, service_level=0.9)
     assert (loose.chosen.quantity, tight.chosen.quantity) == (1000, 3000)
     assert not any("risk-neutral" in o.label for o in loose.alternatives)
+    # the constraint binds: it costs 9,000 - 7,500 in expectation
+    assert tight.chosen.expected_cost == Decimal("9000.00")
+    assert option(tight, "risk-neutral optimum").expected_cost == Decimal("7500.00")
 
 
 def test_zero_demand_gives_finite_answers() -> None:

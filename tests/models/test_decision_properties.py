@@ -12,13 +12,17 @@ from hypothesis import strategies as st
 
 from models.decision import decide, price, residual_demand
 from models.decision.expectations import SortedResidual
-from models.decision.types import Objective, Pack, PriceBook, Tier, TierKind
+from models.decision.types import Decision, Objective, Pack, PriceBook, Tier, TierKind
+from tests.models.test_decision_runout import simulate
 
 D0 = date(2025, 1, 1)
 
 
+NO_LEAD = st.just(0)
+
+
 @st.composite
-def price_books(draw: st.DrawFn) -> PriceBook:
+def price_books(draw: st.DrawFn, lead: st.SearchStrategy[int] = NO_LEAD) -> PriceBook:
     minimum = draw(st.integers(1, 300))
     increment = draw(st.integers(1, 100))
     starts = [draw(st.integers(0, minimum))]
@@ -36,6 +40,10 @@ def price_books(draw: st.DrawFn) -> PriceBook:
         tier_kind=draw(st.sampled_from(list(TierKind))),
         tiers=tuple(Tier(s, Decimal(c) / 100) for s, c in zip(starts, cents, strict=True)),
         top_up_price=Decimal(draw(st.integers(50, 900))) / 100,
+        top_up_lead_days=draw(lead),
+        # with no lead time these must change nothing: the brute force below ignores them
+        blocked_day_cost=Decimal(draw(st.integers(0, 50_000))) / 100,
+        top_up_block_tokens=draw(st.sampled_from([0, 0, 1, 50, 400])),
     )
 
 
@@ -83,6 +91,14 @@ def brute_objective(
 ) -> np.ndarray:
     """Every candidate's objective from the S x K matrix of path costs (+inf if infeasible)."""
     costs = prices[None, :] + top_up * np.maximum(r[:, None] - qs[None, :], 0.0)
+    return objective_of(costs, r[:, None] > qs[None, :], objective, level)
+
+
+def objective_of(
+    costs: np.ndarray, short: np.ndarray, objective: Objective, level: float
+) -> np.ndarray:
+    """Each column's objective from path costs (S, K) and which paths run out (S, K)."""
+    r = costs[:, 0]
     if objective == Objective.CVAR:
         worst_first = -np.sort(-costs, axis=0)
         mass = (1.0 - level) * r.size
@@ -90,8 +106,7 @@ def brute_objective(
         return np.asarray((weights[:, None] * worst_first).sum(axis=0) / mass)
     mean = costs.mean(axis=0)
     if objective == Objective.SERVICE_LEVEL:
-        short = (r[:, None] > qs[None, :]).sum(axis=0)
-        return np.where(short <= r.size * (1.0 - level) + 1e-9, mean, np.inf)
+        return np.where(short.sum(axis=0) <= r.size * (1.0 - level) + 1e-9, mean, np.inf)
     return np.asarray(mean)
 
 
@@ -135,13 +150,72 @@ def test_the_choice_beats_every_quantity(
     value = brute_objective(objective, level, float_prices(pb, qs), float(pb.top_up_price), r, qs)
     best = float(value.min())
     assert float(value[list(qs).index(d.chosen.quantity)]) <= best + 1e-9 * max(1.0, best)
+    check_money_and_tokens(d, pb)
+    assert all(o.expected_blocked_days == 0.0 for o in (d.chosen, *d.alternatives))
+
+
+def check_money_and_tokens(d: Decision, pb: PriceBook) -> None:
     for o in (d.chosen, *d.alternatives):
         assert o.total_price == price(pb, o.quantity) == exact_price(pb, o.quantity)
         assert o.expected_waste_tokens >= 0 and o.expected_shortfall_tokens >= 0
         assert o.expected_waste_value >= 0 and o.expected_top_up_cost >= 0
+        assert o.expected_blocked_days >= 0 and o.expected_blocked_cost >= 0
+        assert all(
+            isinstance(m, Decimal)
+            for m in (
+                o.total_price,
+                o.expected_cost,
+                o.expected_top_up_cost,
+                o.expected_blocked_cost,
+            )
+        )
+        assert o.expected_cost == o.total_price + o.expected_top_up_cost + o.expected_blocked_cost
         assert 0 <= o.shortfall_probability <= 1 and 0 <= o.prob_waste_over_10pct <= 1
     assert np.all(np.isfinite(d.curve.expected_cost))
     assert len({o.quantity for o in (d.chosen, *d.alternatives)}) == 1 + len(d.alternatives)
+    for t in d.timing:
+        assert isinstance(t.expected_cost, Decimal) and isinstance(t.cvar_cost, Decimal)
+        assert t.expected_cost == t.expected_cost.quantize(Decimal("0.01"))
+        assert t.expected_waste_tokens >= -1e-9 and t.expected_blocked_days >= 0
+        assert 0 <= t.runout_probability <= 1
+    assert d.cheapest_timing_label in {t.label for t in d.timing}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    pb=price_books(lead=st.integers(1, 6)),
+    objective=st.sampled_from(list(Objective)),
+    level=st.floats(0.5, 0.99),
+    data=st.data(),
+)
+def test_with_a_lead_time_the_choice_beats_every_quantity(
+    pb: PriceBook, objective: Objective, level: float, data: st.DataObject
+) -> None:
+    # Whole tokens a day, so that the simulation's running balance and the optimizer's running
+    # sums are both exact and the comparison needs no tolerance on which day a pack runs out.
+    n_paths = data.draw(st.integers(1, 8))
+    days = pb.validity_days
+    rows = st.lists(st.integers(0, 60), min_size=days, max_size=days)
+    paths = np.array(data.draw(st.lists(rows, min_size=n_paths, max_size=n_paths)), dtype=float)
+    d = decide(
+        paths, D0, [], pb, D0,
+        last_year_consumption_tokens=float(paths.sum() / n_paths),
+        objective=objective, cvar_alpha=level, service_level=level,
+    )  # fmt: skip
+    r = paths.sum(axis=1)
+    upto = int(max(r.max(), pb.tiers[-1].min_tokens)) + 2 * pb.pack_increment + pb.minimum_purchase
+    qs = valid_quantities(pb, upto)
+    runs = [simulate(p, qs, pb) for p in paths]
+    tu, bc = float(pb.top_up_price), float(pb.blocked_day_cost)
+    costs = float_prices(pb, qs)[None, :] + np.array([tu * b + bc * k for b, k in runs])
+    value = objective_of(costs, r[:, None] > qs[None, :], objective, level)
+    best = float(value.min())
+    k = list(qs).index(d.chosen.quantity)
+    assert float(value[k]) <= best + 1e-9 * max(1.0, best)
+    assert float(d.chosen.expected_cost) == pytest.approx(costs[:, k].mean(), abs=0.011)
+    blocked = np.array([b[1] for b in runs])
+    assert d.chosen.expected_blocked_days == pytest.approx(blocked[:, k].mean())
+    check_money_and_tokens(d, pb)
 
 
 def naive_residual(daily: np.ndarray, packs: list[Pack], offset: int) -> tuple[float, float, float]:
