@@ -1,4 +1,4 @@
-"""The operator's commands: migrate, serve, create-org, create-key, demo."""
+"""The operator's commands: migrate, serve, create-org, create-key, demo, backtest."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import sys
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
@@ -17,6 +18,7 @@ from app.errors import ServiceError
 from app.main import configure_logging
 from app.services.keys import ALL_SCOPES, create_key, create_organization
 from app.settings import Settings
+from models.decision.types import PriceBook
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,34 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return run_demo(settings, out_dir=args.out, seed=args.seed)
 
 
+def cmd_backtest(_: Settings, args: argparse.Namespace) -> int:
+    from app.ingest import UsageImportError
+    from app.services.backtests import backtest_file, comparison_table
+    from models.errors import DomainError
+
+    try:
+        pb = _price_book(args.price_book)
+        run = backtest_file(
+            Path(args.file), pb, n_paths=args.paths, seed=args.seed, model=args.model
+        )
+    except (OSError, UsageImportError, DomainError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(comparison_table(run))
+    return 0
+
+
+def _price_book(path: str | None) -> PriceBook:
+    """The price book in a JSON file shaped like PUT /v1/price-book's body; default: the demo's."""
+    from app.demo import DEMO_PRICE_BOOK
+    from app.schemas.pricing import PriceBookWrite
+    from app.services.pricing import price_book_from_body
+
+    if path is None:
+        return price_book_from_body(DEMO_PRICE_BOOK)
+    return price_book_from_body(PriceBookWrite.model_validate_json(Path(path).read_bytes()))
+
+
 def _safe_url(url: str) -> str:
     if "@" in url:
         scheme, rest = url.split("://", 1)
@@ -105,6 +135,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="tokencast-demo", help="folder for the documents")
     demo.add_argument("--seed", type=int, default=2011)
     demo.set_defaults(func=cmd_demo)
+    bt = sub.add_parser(
+        "backtest",
+        help="replay past purchases in a usage file: the recommendation against rules of thumb",
+    )
+    bt.add_argument("file", help="a usage export (any import format: CSV or XLSX)")
+    bt.add_argument(
+        "--price-book", help="JSON file shaped like PUT /v1/price-book (default: the demo's)"
+    )
+    bt.add_argument("--paths", type=int, default=300, help="forecast paths per purchase date")
+    bt.add_argument("--seed", type=int, default=None, help="default: derived from the data")
+    bt.add_argument("--model", default="auto", help='forecasting model (default "auto")')
+    bt.set_defaults(func=cmd_backtest)
     return parser
 
 

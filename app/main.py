@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.api import (
+    backtests,
     balance,
     changes,
     documents,
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         forecasts,
         recommendations,
         documents,
+        backtests,
     )
     for module in routers:
         app.include_router(module.router)

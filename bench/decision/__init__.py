@@ -1,0 +1,1 @@
+"""The decision benchmark: the recommendation against rules of thumb on the accuracy series."""
