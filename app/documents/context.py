@@ -10,9 +10,11 @@ import numpy as np
 from markupsafe import Markup
 
 from app.documents import formatting as fmt
+from app.documents.changes import changes_section
 from app.documents.charts import cost_chart_svg, cost_view_upper, fan_chart_svg
-from app.documents.narrative import why_paragraph
+from app.documents.narrative import run_out_costs, why_paragraph
 from app.documents.report import Report
+from app.documents.timing import timing_section
 from app.documents.view import (
     Table,
     decision_items,
@@ -26,9 +28,14 @@ TIER_KINDS = {
     "all_units": "all units: the whole purchase is priced at the tier its quantity reaches",
     "incremental": "incremental: each block of tokens is priced at its own tier",
 }
-OBJECTIVES = {"expected_cost": "lowest expected cost (price plus expected emergency top-ups)"}
+OBJECTIVES = {
+    "expected_cost": "lowest expected cost (price plus expected {run_out})",
+    "cvar": "lowest mean cost over the worst simulated futures (CVaR)",
+    "service_level": "lowest expected cost with the probability of running out within the level",
+}
 _KNOWN_BOOK = {"currency", "minimum_purchase", "pack_increment", "validity_days", "tier_kind",
-               "tiers", "top_up_price"}  # fmt: skip
+               "tiers", "top_up_price", "top_up_lead_days", "blocked_day_cost",
+               "top_up_block_tokens"}  # fmt: skip
 _KNOWN_ASSUMPTIONS = {"price_book", "consumption_order", "objective", "n_paths", "seed"}
 _KNOWN_DATA = {"rows", "first_day", "last_day", "products", "sources"}
 
@@ -53,9 +60,11 @@ def build_context(
         "decision": decision_items(decision, tiers, currency),
         "why": why_paragraph(decision, book, n_paths=assumptions.get("n_paths"), currency=currency),
         "options": options_table(decision, tiers, currency),
+        "timing": timing_section(decision, currency),
         "cost_svg": Markup(cost_chart_svg(report)),
-        "cost_caption": _cost_caption(report),
+        "cost_caption": _cost_caption(report, run_out_costs(book)),
         "forecast": _forecast(mapping(facts.get("forecast"))),
+        "changes": changes_section(mapping(facts.get("forecast"))),
         "fan_svg": Markup(fan_chart_svg(report)),
         "fan_caption": _fan_caption(report),
         "data": _data(mapping(facts.get("data"))),
@@ -132,12 +141,43 @@ def _assumptions(
         ("Pack increment", f"{fmt.tokens(book.get('pack_increment'))} tokens"),
         ("Validity", f"{fmt.tokens(book.get('validity_days'))} days from purchase, no rollover"),
         ("Emergency top-up price", fmt.money(book.get("top_up_price"), currency)),
+        *_running_out(book, currency),
         ("Consumption order", fmt.text(assumptions.get("consumption_order"))),
-        ("Objective", OBJECTIVES.get(str(objective), fmt.text(objective))),
+        (
+            "Objective",
+            OBJECTIVES.get(str(objective), fmt.text(objective)).format(run_out=run_out_costs(book)),
+        ),
         ("Simulated demand paths", fmt.tokens(assumptions.get("n_paths"))),
         ("Random seed", fmt.text(assumptions.get("seed"))),
     ]
     return items + _extras(book, _KNOWN_BOOK) + _extras(assumptions, _KNOWN_ASSUMPTIONS)
+
+
+def _running_out(book: Mapping[str, Any], currency: str) -> list[tuple[str, str]]:
+    """The price book's run-out terms in words; nothing when it predates them."""
+    lead = book.get("top_up_lead_days")
+    if not isinstance(lead, int) or isinstance(lead, bool):
+        return []
+    if lead <= 0:
+        return [("Running out", "Emergency top-ups are usable at once: a run-out costs the missing "
+                 "tokens at the top-up price")]  # fmt: skip
+    per_day = fmt.to_decimal(book.get("blocked_day_cost"))
+    blocked = (
+        f"each day of blocked work costs {fmt.money(per_day, currency)}"
+        if per_day
+        else "the work blocked meanwhile is lost but not priced"
+    )
+    after = f"{fmt.tokens(lead)} {'day' if lead == 1 else 'days'} after a run-out"
+    block = book.get("top_up_block_tokens")
+    size = (
+        f"{fmt.tokens(block)} tokens"
+        if isinstance(block, int) and block > 0
+        else "enough for the rest of the pack's life at the recent burn rate, with a margin"
+    )
+    return [
+        ("Running out", f"Emergency top-ups arrive {after}; {blocked}"),
+        ("Emergency purchase size", size),
+    ]
 
 
 def _extras(facts: Mapping[str, Any], known: set[str]) -> list[tuple[str, str]]:
@@ -148,13 +188,13 @@ def _extras(facts: Mapping[str, Any], known: set[str]) -> list[tuple[str, str]]:
     ]
 
 
-def _cost_caption(report: Report) -> str:
+def _cost_caption(report: Report, run_out: str) -> str:
     quantities = np.asarray(report.curve_quantities)
     if quantities.size == 0:
         return "No cost curve was computed."
     low, high, shown = int(quantities.min()), int(quantities.max()), cost_view_upper(report)
     text = (
-        f"Expected cost (price plus expected emergency top-ups) of each of the {quantities.size:,} "
+        f"Expected cost (price plus expected {run_out}) of each of the {quantities.size:,} "
         f"candidate quantities from {low:,} to {high:,} tokens"
     )
     if shown < high:

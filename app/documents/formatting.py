@@ -57,6 +57,36 @@ def tokens(value: Any) -> str:
     return f"{round(number):,}"
 
 
+def signed_tokens(value: Any) -> str:
+    """A change in tokens: `+2,725`, `-1,200`, or `0` when it rounds to nothing."""
+    number = _finite_float(value)
+    if number is None:
+        return MISSING
+    rounded = round(number)
+    return f"{rounded:+,}" if rounded else "0"
+
+
+def days(value: Any) -> str:
+    """An expected number of days, to a tenth: `0`, `< 0.1`, `2.3`; a small but non-zero number
+    never reads as a misleading `0.0`."""
+    number = _finite_float(value)
+    if number is None:
+        return MISSING
+    if number == 0.0:
+        return "0"
+    if 0.0 < number < 0.05:
+        return f"<{NBSP}0.1"
+    return f"{number:,.1f}"
+
+
+def level(value: Any) -> str:
+    """A confidence or CVaR level as a percentage without trailing zeros: `95 %`, `97.5 %`."""
+    number = _finite_float(value)
+    if number is None:
+        return MISSING
+    return f"{round(100.0 * number, 2):g}{NBSP}%"
+
+
 def probability(value: Any) -> str:
     """`12.3 %`; a small but non-zero probability reads `< 0.1 %`, never a misleading `0.0 %`."""
     number = _finite_float(value)

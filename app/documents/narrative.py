@@ -10,10 +10,15 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from app.documents.formatting import money, probability, to_decimal, tokens
+from app.documents.formatting import days, money, probability, to_decimal, tokens
 
 OBJECTIVES = {
-    "expected_cost": "the lowest expected cost (price plus expected emergency top-ups)",
+    "expected_cost": "the lowest expected cost (price plus expected {run_out})",
+    "cvar": "the lowest mean cost over the worst simulated futures (CVaR)",
+    "service_level": (
+        "the lowest expected cost among those that keep the probability of running out within "
+        "the service level"
+    ),
 }
 
 
@@ -28,6 +33,13 @@ def tier_reached(quantity: Any, tiers: Sequence[Mapping[str, Any]]) -> tuple[int
         if floor is not None and amount >= floor:
             reached = index
     return None if reached is None else (reached, len(tiers))
+
+
+def run_out_costs(price_book: Mapping[str, Any]) -> str:
+    """What a run-out costs under the price book's terms, in words."""
+    lead, per_day = price_book.get("top_up_lead_days"), price_book.get("blocked_day_cost")
+    blocked = _positive(lead) is not None and _positive(per_day) is not None
+    return "emergency top-ups and blocked days" if blocked else "emergency top-ups"
 
 
 def why_paragraph(
@@ -55,6 +67,7 @@ def _purchase(decision: Mapping[str, Any], price_book: Mapping[str, Any], curren
         floor = tokens(tiers[reached[0]].get("min_tokens"))
         tier = f" reaches the {unit} tier (from {floor} tokens) and"
     objective = OBJECTIVES.get(str(decision.get("objective")), "")
+    objective = objective.format(run_out=run_out_costs(price_book))
     chosen_for = f" It is the option with {objective}." if objective else ""
     return (
         f"Buying {tokens(quantity)} tokens{tier} costs {total} {currency} up front "
@@ -99,9 +112,11 @@ def _waste_and_runout(
         median = runout.get("p50") if isinstance(runout, Mapping) else None
         when = f" (median run-out date {median})" if median else ""
         top_up = money(price_book.get("top_up_price"), currency)
+        lead = _positive(price_book.get("top_up_lead_days"))
+        arrive = f", which arrive {tokens(lead)} {_days_word(lead)} after a run-out" if lead else ""
         parts.append(
             f"in {probability(shortfall)} of {futures} the pack runs out before it expires{when} "
-            f"and the gap is bought as emergency top-ups at {top_up} per token"
+            f"and the gap is bought as emergency top-ups at {top_up} per token{arrive}"
         )
     if not parts:
         return ""
@@ -114,11 +129,41 @@ def _total_spend(decision: Mapping[str, Any], currency: str) -> str:
     costs = _costs(decision)
     if costs is None or costs[2] <= 0:
         return ""
+    blocked = _positive(decision.get("expected_blocked_cost"))
+    if blocked is not None:
+        return _spend_with_blocked_days(decision, costs, blocked, currency)
     expected, price, top_ups = costs
     return (
         f"Budget for {money(expected, currency)} in all over the pack's life: "
         f"{money(price, currency)} now and an expected {money(top_ups, currency)} of "
         f"emergency top-ups ({probability(float(top_ups / expected))} of the expected spend)."
+    )
+
+
+def _spend_with_blocked_days(
+    decision: Mapping[str, Any],
+    costs: tuple[Decimal, Decimal, Decimal],
+    blocked: Decimal,
+    currency: str,
+) -> str:
+    """Blocked work is a cost but not a payment: the budget is the cash, and the expected cost is
+    the cash plus the blocked days' cost. The top-ups are the remainder, so both sums are exact."""
+    expected, price, run_out = costs
+    cash, top_ups = expected - blocked, run_out - blocked
+    number = decision.get("expected_blocked_days")
+    on_average = "" if _number(number) is None else f" (on average {days(number)} days)"
+    budget = (
+        f"Budget for {money(cash, currency)} in cash over the pack's life, all of it now: no "
+        "emergency top-ups are expected."
+        if top_ups == 0
+        else f"Budget for {money(cash, currency)} in cash over the pack's life: "
+        f"{money(price, currency)} now and an expected {money(top_ups, currency)} of emergency "
+        "top-ups."
+    )
+    return (
+        f"{budget} The expected cost of {money(expected, currency)} also counts "
+        f"{money(blocked, currency)} for the days of work expected to be blocked while a top-up is "
+        f"on its way{on_average}."
     )
 
 
@@ -144,10 +189,12 @@ def _comparison(decision: Mapping[str, Any], currency: str) -> str:
     )
     if difference < 0:
         return f"{head}, {money(-difference, currency)} less, but does not meet the objective."
+    blocked = any(_positive(o.get("expected_blocked_cost")) for o in (decision, rival))
+    what = "emergency top-ups and blocked days" if blocked else "emergency top-ups"
     return (
         f"{head}, {money(difference, currency)} more: this purchase costs "
         f"{_more_or_less(price_gap, currency)} up front and "
-        f"{_more_or_less(top_up_gap, currency)} in expected run-out costs (emergency top-ups)."
+        f"{_more_or_less(top_up_gap, currency)} in expected run-out costs ({what})."
     )
 
 
@@ -164,6 +211,15 @@ def _more_or_less(amount: Decimal, currency: str) -> str:
     if amount == 0:
         return "the same"
     return f"{money(abs(amount), currency)} {'more' if amount > 0 else 'less'}"
+
+
+def _positive(value: Any) -> Decimal | None:
+    amount = None if isinstance(value, bool) else to_decimal(value)
+    return amount if amount is not None and amount > 0 else None
+
+
+def _days_word(count: Decimal) -> str:
+    return "day" if count == 1 else "days"
 
 
 def _has_quantiles(mapping: Mapping[str, Any]) -> bool:

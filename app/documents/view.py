@@ -21,6 +21,8 @@ OPTION_ROWS: tuple[tuple[str, str, str], ...] = (
     ("unit_price", "Unit price", "money"),
     ("total_price", "Total price", "money"),
     ("expected_top_up_cost", "Expected top-up cost", "money"),
+    ("expected_blocked_days", "Expected blocked days", "days"),
+    ("expected_blocked_cost", "Expected blocked-day cost", "money"),
     ("expected_cost", "Expected cost", "money"),
     ("expected_consumption", "Tokens used from the pack (p10 / p50 / p90)", "quantiles"),
     ("expected_waste_tokens", "Expected waste (tokens)", "tokens"),
@@ -31,6 +33,8 @@ OPTION_ROWS: tuple[tuple[str, str, str], ...] = (
     ("runout_date", "Run-out date (p10 / p50 / p90)", "dates"),
     ("cost_per_token_consumed", "Cost per token used", "money"),
 )
+# Shown only when some option has work blocked: with no top-up lead time they are all zero.
+BLOCKED_ROWS = frozenset({"expected_blocked_days", "expected_blocked_cost"})
 _NOT_ROWS = frozenset({"label", "currency"})
 QUANTILE_KEYS = ("p10", "p50", "p90")
 
@@ -98,6 +102,8 @@ def option_cell(option: Mapping[str, Any], key: str, kind: str, ctx: dict[str, A
         return fmt.tokens(value)
     if kind == "probability":
         return fmt.probability(value)
+    if kind == "days":
+        return fmt.days(value)
     if kind == "quantiles":
         return quantiles_text(value)
     if kind == "dates":
@@ -117,7 +123,9 @@ def options_table(decision: Mapping[str, Any], tiers: Sequence[Any], currency: s
     if not any(o.get("quantity") == quantity for o in options):
         options.insert(0, {**decision, "label": decision.get("label") or "recommended"})
     chosen = [o.get("quantity") == quantity for o in options]
-    rows_spec = [*OPTION_ROWS, *((key, key.replace("_", " "), "generic") for key in extra)]
+    blocked = any_blocked(options)
+    shown = [row for row in OPTION_ROWS if blocked or row[0] not in BLOCKED_ROWS]
+    rows_spec = [*shown, *((key, key.replace("_", " "), "generic") for key in extra)]
     ctx = {"currency": currency, "tiers": tiers}
     rows = [
         [label, *(option_cell(option, key, kind, ctx) for option in options)]
@@ -125,6 +133,16 @@ def options_table(decision: Mapping[str, Any], tiers: Sequence[Any], currency: s
     ]
     head = ["", *(fmt.text(o.get("label")) for o in options)]
     return Table(head=head, rows=rows, highlight=[False, *chosen])
+
+
+def _is_positive(value: Any) -> bool:
+    amount = fmt.to_decimal(value)
+    return amount is not None and amount > 0
+
+
+def any_blocked(options: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether some option expects blocked work (days or their cost above zero)."""
+    return any(_is_positive(option.get(key)) for option in options for key in BLOCKED_ROWS)
 
 
 def decision_items(
@@ -139,7 +157,7 @@ def decision_items(
         ("Tier", tier_text(decision, tiers)),
         ("Unit price", fmt.money(decision.get("unit_price"), currency)),
         ("Total price", fmt.money(decision.get("total_price"), currency)),
-        ("Expected cost, top-ups included", fmt.money(decision.get("expected_cost"), currency)),
+        (_expected_cost_label(decision), fmt.money(decision.get("expected_cost"), currency)),
         ("Purchase date / pack expires", _pair(decision, "purchase_date", "pack_expires_on")),
         ("Tokens used from the pack (p10 / p50 / p90)", consumption),
         ("Expected waste", _waste(decision, currency)),
@@ -147,6 +165,12 @@ def decision_items(
         ("Run-out date (p10 / p50 / p90)", runout_text(runout)),
         ("Cost per token used", fmt.money(decision.get("cost_per_token_consumed"), currency)),
     ]
+
+
+def _expected_cost_label(decision: Mapping[str, Any]) -> str:
+    if any_blocked([decision]):
+        return "Expected cost, top-ups and blocked days included"
+    return "Expected cost, top-ups included"
 
 
 def _pair(facts: Mapping[str, Any], first: str, second: str) -> str:

@@ -126,6 +126,9 @@ class RecommendationRead(OptionRead):
     purchase_date: date
     pack_expires_on: date
     objective: str
+    objective_level: float | None = Field(
+        default=None, description="The CVaR level or service level used (null: expected cost)."
+    )
     forecast_id: uuid.UUID
     seed: int
     n_paths: int

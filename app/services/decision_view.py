@@ -89,6 +89,7 @@ def decision_body(decision: Decision, pb: PriceBook) -> dict[str, Any]:
             "purchase_date": decision.purchase_date.isoformat(),
             "pack_expires_on": decision.pack_expires_on.isoformat(),
             "objective": decision.objective.value,
+            "objective_level": decision.objective_level,
             "n_paths": decision.n_paths,
             "residual_demand": quantiles(decision.residual_demand),
             "existing_packs_expected_waste_tokens": fnum(

@@ -75,7 +75,6 @@ def build_report(
             "objective": decision.objective.value,
             "n_paths": decision.n_paths,
             "seed": forecast_row.seed,
-            "top_up": "Demand beyond the pack is bought in emergency top-ups at the top-up price.",
         },
         "packs": [
             {

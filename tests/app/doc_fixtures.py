@@ -1,8 +1,13 @@
 """A realistic, synthetic recommendation Report for the document tests.
 
 Everything is generated here from a seeded Generator: a year of weekday-heavy history, simulated
-demand paths with trend uncertainty, an existing pack, an all-units price book, and the options
-priced over the paths the way DESIGN.md section 2 describes. No real data is read.
+demand paths with trend uncertainty and one known project that happens on every other path, an
+existing pack, an all-units price book with a top-up lead time, and the options priced over the
+paths the way DESIGN.md section 2 describes. No real data is read.
+
+Simplification: a run-out blocks the days with demand until the top-up arrives, each at
+BLOCKED_DAY_COST, but the blocked demand is still counted in the top-ups (the service drops it);
+the document only shows the figures, so they must be consistent with each other, not exact.
 """
 
 from __future__ import annotations
@@ -17,13 +22,31 @@ import numpy.typing as npt
 from app.documents.report import ForecastFan, Report
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 PURCHASE_DATE = date(2025, 1, 1)
 TIERS = ((100, Decimal("3.00")), (5_000, Decimal("2.85")), (25_000, Decimal("2.70")),
          (50_000, Decimal("2.55")))  # fmt: skip
 TOP_UP = Decimal("3.00")
+TOP_UP_LEAD_DAYS = 10
+BLOCKED_DAY_COST = Decimal("5000.00")
 EXISTING_REMAINING = 3_000.0
 EXISTING_EXPIRES_AFTER_DAYS = 60
+# Project Bridge: five Revit users (10 tokens a day each) on 109 weekdays from day 91, won on the
+# even-numbered paths: +5,450 tokens on half the paths, +2,725 on average.
+PROJECT_START_DAY, PROJECT_WEEKDAYS, PROJECT_TOKENS_PER_DAY = 91, 109, 50.0
+CVAR_LEVEL = 0.95
+NEVER = np.iinfo(np.int64).max
+# The two timing strategies the fixture does not simulate: label, description, first purchase,
+# expected cost, CVaR cost, expected waste, P(run-out), expected blocked days.
+TIMING = (
+    ("top up at a trigger", "buy 27,500 tokens now; when the balance falls below 2,450, buy "
+     "25,000 more (usable 10 days after the order)", 27_500, "141920.35", "171210.80", 2_310.4,
+     0.061, 0.21),
+    ("two purchases", "buy 31,600 tokens now and more on 2025-07-02: the burn rate of the first "
+     "172 days times the days left, x 1.1, less what is left (expected 25,880 tokens)", 31_600,
+     "146410.00", "158905.25", 3_120.5, 0.034, 0.09),
+)  # fmt: skip
 
 
 def sample_report(
@@ -32,17 +55,28 @@ def sample_report(
 ) -> Report:  # fmt: skip
     rng = np.random.default_rng(seed)
     history = _daily(rng, history_days, np.zeros(1))[0]
-    paths = _daily(rng, horizon_days, rng.normal(0.0, 0.12, size=n_paths))
-    residual, cumulative_residual = _residual(paths)
+    baseline = _daily(rng, horizon_days, rng.normal(0.0, 0.12, size=n_paths))
+    paths = baseline + _project(n_paths, horizon_days)
+    residual, cumulative = _residual(paths)
+    demand_days = np.pad(np.cumsum(paths > 0, axis=1, dtype=np.int64), ((0, 0), (1, 0)))
     quantities = 100 + 50 * np.arange(curve_points, dtype=np.int64)
-    curve = np.array([_expected_cost(int(q), residual) for q in quantities])
+    blocked = _blocked_days(_runout_days(quantities, cumulative), demand_days)
+    curve = np.array(
+        [_expected_cost(int(q), residual, blocked[:, i]) for i, q in enumerate(quantities)]
+    )
     chosen = int(quantities[int(np.argmin(curve))])
     last_year = float(history[-365:].sum())
     options = [("risk-neutral optimum", chosen)]
     options += [(f"tier break {b:,}", b) for b, _ in TIERS[1:] if b != chosen]
     options += [("last year's consumption", _round_up(last_year))]
     options += [("last year's + 20 %", _round_up(1.2 * last_year))]
-    evaluated = [_option(label, q, residual, cumulative_residual) for label, q in options]
+    runout = _runout_days(np.array([q for _, q in options]), cumulative)
+    blocked_each = _blocked_days(runout, demand_days)
+    runout[runout == horizon_days] = NEVER
+    evaluated = [
+        _option(label, q, residual, runout[:, i], blocked_each[:, i])
+        for i, (label, q) in enumerate(options)
+    ]
     fan = ForecastFan(
         first_day=PURCHASE_DATE,
         mean=paths.mean(axis=0),
@@ -51,6 +85,8 @@ def sample_report(
         p90=np.quantile(paths, 0.9, axis=0),
     )
     facts = _facts(evaluated, paths, residual, history_days, n_paths, seed, last_year)
+    facts["decision"] |= _timing(chosen, residual, blocked_each[:, 0], evaluated[0])
+    facts["forecast"] |= _changes(paths, baseline)
     return Report(
         facts=facts,
         history_start=PURCHASE_DATE - timedelta(days=history_days),
@@ -73,6 +109,15 @@ def _daily(rng: np.random.Generator, n_days: int, trends: FloatArray) -> FloatAr
     return rng.poisson(np.maximum(level, 0.0) / 7.0).astype(np.float64) * 7.0
 
 
+def _project(n_paths: int, n_days: int) -> FloatArray:
+    """Project Bridge's tokens per day, shape (n_paths, n_days): won on the even paths only."""
+    day = np.arange(n_days)
+    weekdays = np.flatnonzero((day >= PROJECT_START_DAY) & ((day + 2) % 7 < 5))
+    extra = np.zeros((n_paths, n_days))
+    extra[0::2, weekdays[:PROJECT_WEEKDAYS]] = PROJECT_TOKENS_PER_DAY
+    return extra
+
+
 def _residual(paths: FloatArray) -> tuple[FloatArray, FloatArray]:
     """What the new pack must serve once the existing pack, used first, has expired or run dry."""
     early = np.cumsum(paths[:, :EXISTING_EXPIRES_AFTER_DAYS], axis=1)
@@ -81,13 +126,31 @@ def _residual(paths: FloatArray) -> tuple[FloatArray, FloatArray]:
     return cumulative[:, -1], cumulative
 
 
+def _runout_days(quantities: IntArray, cumulative: FloatArray) -> IntArray:
+    """The first day the residual demand passes each quantity, shape (S, len(quantities)); the
+    number of days when it never does."""
+    return np.array([np.searchsorted(c, quantities, side="right") for c in cumulative])
+
+
+def _blocked_days(runout: IntArray, demand_days: IntArray) -> IntArray:
+    """Days with demand from the run-out day until the top-up arrives (the shape of `runout`);
+    `demand_days[s, j]` counts the days before day j with some demand on path s."""
+    arrives = np.minimum(runout + TOP_UP_LEAD_DAYS, demand_days.shape[1] - 1)
+    return np.take_along_axis(demand_days, arrives, 1) - np.take_along_axis(demand_days, runout, 1)
+
+
 def _unit_price(quantity: int) -> Decimal:
     return [price for low, price in TIERS if quantity >= low][-1]
 
 
-def _expected_cost(quantity: int, residual: FloatArray) -> float:
-    shortfall = np.maximum(residual - quantity, 0.0).mean()
-    return float(_unit_price(quantity) * quantity) + float(TOP_UP) * float(shortfall)
+def _path_costs(quantity: int, residual: FloatArray, blocked: IntArray) -> FloatArray:
+    shortfall = np.maximum(residual - quantity, 0.0)
+    runout = float(TOP_UP) * shortfall + float(BLOCKED_DAY_COST) * blocked
+    return float(_unit_price(quantity) * quantity) + runout
+
+
+def _expected_cost(quantity: int, residual: FloatArray, blocked: IntArray) -> float:
+    return float(_path_costs(quantity, residual, blocked).mean())
 
 
 def _round_up(tokens: float) -> int:
@@ -99,19 +162,15 @@ def _cents(amount: float | Decimal) -> str:
 
 
 def _option(
-    label: str, quantity: int, residual: FloatArray, cumulative: FloatArray
+    label: str, quantity: int, residual: FloatArray, runout: IntArray, blocked: IntArray
 ) -> dict[str, Any]:
     unit = _unit_price(quantity)
     consumed = np.minimum(residual, quantity)
     waste = quantity - consumed
     shortfall = np.maximum(residual - quantity, 0.0)
-    top_up = float(TOP_UP) * float(shortfall.mean())
-    expected = float(unit * quantity) + top_up
-    runs_out = cumulative > quantity
-    day = np.where(runs_out.any(axis=1), runs_out.argmax(axis=1), np.iinfo(np.int64).max)
-    runout = None
-    if runs_out.any():
-        runout = {key: _runout_day(day, q) for key, q in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9))}
+    top_up = Decimal(_cents(round(float(TOP_UP) * float(shortfall.mean()), 2)))
+    blocked_cost = BLOCKED_DAY_COST * int(blocked.sum()) / len(blocked)
+    expected = unit * quantity + top_up + blocked_cost
     return {
         "label": label,
         "quantity": quantity,
@@ -119,22 +178,30 @@ def _option(
         "unit_price": str(unit),
         "total_price": _cents(unit * quantity),
         "currency": "USD",
-        "expected_cost": _cents(round(expected, 2)),
-        "expected_top_up_cost": _cents(round(top_up, 2)),
+        "expected_cost": _cents(expected),
+        "expected_top_up_cost": _cents(top_up),
+        "expected_blocked_days": float(blocked.mean()),
+        "expected_blocked_cost": _cents(blocked_cost),
         "expected_consumption": _quantiles(consumed),
         "expected_waste_tokens": float(waste.mean()),
         "expected_waste_value": _cents(round(float(waste.mean()) * float(unit), 2)),
         "prob_waste_over_10pct": float((waste > 0.1 * quantity).mean()),
         "shortfall_probability": float((shortfall > 0).mean()),
         "expected_shortfall_tokens": float(shortfall.mean()),
-        "runout_date": runout,
-        "cost_per_token_consumed": _cents(round(expected / float(consumed.mean()), 2)),
+        "runout_date": _runout_dates(runout),
+        "cost_per_token_consumed": _cents(round(float(expected) / float(consumed.mean()), 2)),
     }
 
 
-def _runout_day(day: npt.NDArray[np.int64], q: float) -> str | None:
+def _runout_dates(day: IntArray) -> dict[str, str | None] | None:
+    if (day == NEVER).all():
+        return None
+    return {key: _runout_day(day, q) for key, q in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9))}
+
+
+def _runout_day(day: IntArray, q: float) -> str | None:
     value = int(np.quantile(day, q, method="lower"))
-    if value == np.iinfo(np.int64).max:
+    if value == NEVER:
         return None
     return (PURCHASE_DATE + timedelta(days=value)).isoformat()
 
@@ -142,6 +209,41 @@ def _runout_day(day: npt.NDArray[np.int64], q: float) -> str | None:
 def _quantiles(values: FloatArray) -> dict[str, float]:
     p10, p50, p90 = np.quantile(values, [0.1, 0.5, 0.9])
     return {"p10": float(p10), "p50": float(p50), "p90": float(p90)}
+
+
+def _totals(paths: FloatArray) -> list[dict[str, Any]]:
+    return [
+        {"days": days, "mean": float(paths[:, :days].sum(axis=1).mean()),
+         **_quantiles(paths[:, :days].sum(axis=1))}
+        for days in (30, 90, 365) if days <= paths.shape[1]
+    ]  # fmt: skip
+
+
+def _timing(
+    chosen: int, residual: FloatArray, blocked: IntArray, option: dict[str, Any]
+) -> dict[str, Any]:
+    """The single purchase priced over the paths, the other two strategies as set in TIMING."""
+    costs = np.sort(_path_costs(chosen, residual, blocked))
+    tail = costs[int(np.floor(CVAR_LEVEL * costs.size)) :]
+    single = ("single purchase", f"buy {chosen:,} tokens now", chosen, option["expected_cost"],
+              _cents(round(float(tail.mean()), 2)), option["expected_waste_tokens"],
+              option["shortfall_probability"], option["expected_blocked_days"])  # fmt: skip
+    keys = ("label", "description", "first_purchase_tokens", "expected_cost", "cvar_cost",
+            "expected_waste_tokens", "runout_probability", "expected_blocked_days")  # fmt: skip
+    timing = [dict(zip(keys, row, strict=True)) | {"cvar_level": CVAR_LEVEL}
+              for row in (single, *TIMING)]  # fmt: skip
+    return {
+        "timing": timing,
+        "cheapest_timing": min(timing, key=lambda t: Decimal(t["expected_cost"]))["label"],
+        "cheapest_timing_at_risk": min(timing, key=lambda t: Decimal(t["cvar_cost"]))["label"],
+    }
+
+
+def _changes(paths: FloatArray, baseline: FloatArray) -> dict[str, Any]:
+    delta = (paths - baseline).sum(axis=1)
+    effect = {"change_id": "chg_0001", "label": "Project Bridge", "kind": "project",
+              "mean_total_delta_tokens": float(delta.mean()), **_quantiles(delta)}  # fmt: skip
+    return {"changes": [effect], "baseline_totals": _totals(baseline)}
 
 
 def _facts(
@@ -159,11 +261,6 @@ def _facts(
         "forecast_id": "fc_0001",
         "alternatives": options,
     }
-    totals = [
-        {"days": days, "mean": float(paths[:, :days].sum(axis=1).mean()),
-         **_quantiles(paths[:, :days].sum(axis=1))}
-        for days in (30, 90, 365) if days <= paths.shape[1]
-    ]  # fmt: skip
     expires = PURCHASE_DATE + timedelta(days=EXISTING_EXPIRES_AFTER_DAYS)
     return {
         "document": {
@@ -174,6 +271,8 @@ def _facts(
         "decision": decision,
         "forecast": {
             "model": "damped_ets",
+            "first_day": PURCHASE_DATE.isoformat(),
+            "horizon_days": paths.shape[1],
             "candidates": [
                 {"model": name, "scores": {"total_mape_90": mape, "coverage_80": coverage}}
                 for name, mape, coverage in (
@@ -182,7 +281,7 @@ def _facts(
                     ("sarimax", 0.093, 0.74),
                 )
             ],
-            "totals": totals,
+            "totals": _totals(paths),
             "warnings": ["History covers one year only: yearly seasonality is not modelled."],
         },
         "data": {
@@ -201,6 +300,9 @@ def _facts(
                 "tier_kind": "all_units",
                 "tiers": [{"min_tokens": low, "unit_price": str(price)} for low, price in TIERS],
                 "top_up_price": str(TOP_UP),
+                "top_up_lead_days": TOP_UP_LEAD_DAYS,
+                "blocked_day_cost": str(BLOCKED_DAY_COST),
+                "top_up_block_tokens": 0,
             },
             "consumption_order": "earliest expiry first, then the smaller pack",
             "objective": "expected_cost",

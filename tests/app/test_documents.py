@@ -17,14 +17,18 @@ import pytest
 
 from app.documents import SCHEMA, render_html, render_json
 from app.documents import formatting as fmt
+from app.documents.changes import changes_section
 from app.documents.charts import cost_chart_svg, downsample_indices, weekly_mean
 from app.documents.json_doc import DocumentValueError
 from app.documents.narrative import why_paragraph
 from app.documents.report import Report
+from app.documents.timing import timing_verdict
+from app.documents.view import options_table
 from tests.app.doc_fixtures import sample_report
 
 DOC_ID = "doc_test_0001"
-SECTIONS = ["The decision", "Options compared", "The forecast", "Data used", "Assumptions"]
+SECTIONS = ["The decision", "Options compared", "The forecast", "Known changes", "Data used",
+            "Assumptions"]  # fmt: skip
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "source", "wbr"}
 
 
@@ -36,15 +40,16 @@ class PageParser(HTMLParser):
         self.stack: list[str] = []
         self.errors: list[str] = []
         self.attributes: list[tuple[str, str, str]] = []
-        self.h2: list[str] = []
-        self._in_h2 = False
+        self.headings: dict[str, list[str]] = {"h2": [], "h3": []}
+        self._heading: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.attributes += [(tag, name, value or "") for name, value in attrs]
         if tag not in VOID:
             self.stack.append(tag)
-        if tag == "h2":
-            self._in_h2, self.h2 = True, [*self.h2, ""]
+        if tag in self.headings:
+            self._heading = tag
+            self.headings[tag].append("")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.attributes += [(tag, name, value or "") for name, value in attrs]
@@ -54,11 +59,20 @@ class PageParser(HTMLParser):
             self.errors.append(f"</{tag}> closes {self.stack[-1:]} at {self.getpos()}")
             return
         self.stack.pop()
-        self._in_h2 = self._in_h2 and tag != "h2"
+        if tag == self._heading:
+            self._heading = None
 
     def handle_data(self, data: str) -> None:
-        if self._in_h2:
-            self.h2[-1] += data
+        if self._heading is not None:
+            self.headings[self._heading][-1] += data
+
+    @property
+    def h2(self) -> list[str]:
+        return self.headings["h2"]
+
+    @property
+    def h3(self) -> list[str]:
+        return self.headings["h3"]
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +90,16 @@ def parse(page: str) -> PageParser:
     parser.feed(page)
     parser.close()
     return parser
+
+
+def plain(page: str) -> str:
+    """The page with its no-break spaces as plain spaces, so expected text can be typed."""
+    return page.replace("\u00a0", " ")
+
+
+def section(page: str, section_id: str) -> str:
+    start = page.index(f'<section id="{section_id}">')
+    return page[start : page.index("</section>", start)]
 
 
 def grouped(number: int) -> str:
@@ -188,8 +212,9 @@ def test_user_text_is_escaped(report: Report) -> None:
     assert "Example Engineering &lt;Ltd&gt; &amp; Co" in page
 
 
-def test_a_sparse_report_still_renders(report: Report) -> None:
-    decision = {
+@pytest.mark.parametrize("explicit_empty", [False, True])
+def test_a_sparse_report_still_renders(report: Report, explicit_empty: bool) -> None:
+    decision: dict[str, Any] = {
         "quantity": 1_200,
         "unit_price": "3.00",
         "total_price": "3600.00",
@@ -198,7 +223,10 @@ def test_a_sparse_report_still_renders(report: Report) -> None:
         "runout_date": None,
         "alternatives": [],
     }
-    facts = {"document": {"title": "Sparse"}, "decision": decision}
+    facts: dict[str, Any] = {"document": {"title": "Sparse"}, "decision": decision}
+    if explicit_empty:  # a decision without a timing comparison, a forecast without changes
+        decision |= {"timing": [], "cheapest_timing": None, "cheapest_timing_at_risk": None}
+        facts["forecast"] = {"changes": [], "baseline_totals": [], "totals": []}
     sparse = replace(
         report,
         facts=facts,
@@ -208,12 +236,20 @@ def test_a_sparse_report_still_renders(report: Report) -> None:
         chosen_quantity=1_200,
     )
     page = render_html(sparse, document_id=DOC_ID).decode("utf-8")
-    assert parse(page).errors == []
+    parser = parse(page)
+    assert parser.errors == []
+    assert parser.h2 == SECTIONS
     assert "Buy 1,200 tokens for 3,600.00\u00a0EUR" in page
     assert "No packs were held" in page
     assert "No warnings were raised" in page
     assert "does not run out" in page
     assert "No cost curve was computed." in page
+    assert "Timing" not in parser.h3
+    assert "CVaR" not in page
+    assert "No known changes were applied; the forecast is the history's own." in page
+    assert "without and with the known changes" not in page
+    assert "blocked" not in page.lower()
+    assert "Running out" not in page
 
 
 def test_why_paragraph_decomposes_the_saving_exactly() -> None:
@@ -278,3 +314,184 @@ def test_weekly_mean_flattens_a_weekly_pattern() -> None:
     smoothed = weekly_mean(np.tile(week, 10)[2:-3])
     assert smoothed.shape == (65,)
     np.testing.assert_allclose(smoothed, 5.0)
+
+
+def table_rows(html: str) -> list[list[str]]:
+    """Each body row's cells as text (header cells included, tags inside cells dropped)."""
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    return [
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.DOTALL)
+    ]
+
+
+def test_timing_subsection_compares_the_three_strategies(report: Report, page: str) -> None:
+    assert parse(page).h3.count("Timing") == 1
+    options = plain(section(page, "options"))
+    timing = options[options.index("<h3>Timing</h3>") :]
+    head = timing[timing.index("<thead>") : timing.index("</thead>")]
+    labels = ["single purchase", "top up at a trigger", "two purchases"]
+    assert [head.index(f">{label}</th>") for label in labels] == sorted(
+        head.index(f">{label}</th>") for label in labels
+    )
+    rows = {row[0]: row[1:] for row in table_rows(timing)}
+    chosen = report.facts["decision"]["quantity"]
+    # The trigger and split strategies are set by hand in the fixture.
+    assert rows["First purchase (tokens)"] == [grouped(chosen), "27,500", "31,600"]
+    assert rows["Expected cost"][1:] == ["141,920.35 USD", "146,410.00 USD"]
+    assert rows["Mean cost of the worst 5 % of futures (95 % CVaR)"][1:] == [
+        "171,210.80 USD",
+        "158,905.25 USD",
+    ]
+    assert rows["Expected waste (tokens)"][1:] == ["2,310", "3,120"]  # 2,310.4 and 3,120.5
+    assert rows["P(run-out)"][1:] == ["6.1 %", "3.4 %"]
+    assert rows["Expected blocked days"][1:] == ["0.2", "0.1"]  # 0.21 and 0.09
+    assert f"<strong>single purchase</strong>: buy {grouped(chosen)} tokens now" in timing
+    assert "<strong>top up at a trigger</strong>: buy 27,500 tokens now; when the" in timing
+    # The single purchase costs more than 141,920.35 in expectation and 158,905.25 at the CVaR.
+    assert (
+        "In expectation the cheapest timing is \u201ctop up at a trigger\u201d (141,920.35 USD); "
+        "at the 95 % CVaR it is \u201ctwo purchases\u201d (158,905.25 USD)."
+    ) in timing
+
+
+def test_timing_verdict_names_the_cheapest_by_each_measure() -> None:
+    options = [
+        {"label": "single purchase", "expected_cost": "1000.00", "cvar_cost": "1500.00",
+         "cvar_level": 0.9},
+        {"label": "two purchases", "expected_cost": "1100.00", "cvar_cost": "1200.50",
+         "cvar_level": 0.9},
+    ]  # fmt: skip
+    both = timing_verdict(options, cheapest="single purchase", at_risk="single purchase",
+                          currency="EUR")  # fmt: skip
+    assert plain(both) == (
+        "\u201csingle purchase\u201d is the cheapest timing both in expectation (1,000.00 EUR) "
+        "and at the 90 % CVaR (1,500.00 EUR)."
+    )
+    at_risk = timing_verdict(options, cheapest=None, at_risk="two purchases", currency="EUR")
+    assert plain(at_risk) == (
+        "At the 90 % CVaR the cheapest timing is \u201ctwo purchases\u201d (1,200.50 EUR)."
+    )
+    assert timing_verdict(options, cheapest=None, at_risk=None, currency="EUR") == ""
+    finer = [{**option, "cvar_level": 0.975} for option in options]
+    assert "at the 97.5\u00a0% CVaR" in timing_verdict(
+        finer, cheapest="single purchase", at_risk="two purchases", currency="EUR"
+    )
+
+
+def test_options_table_shows_blocked_days_only_when_some_work_is_blocked(page: str) -> None:
+    def decision(days: float, cost: str) -> dict[str, Any]:
+        blocked = {"label": "smaller", "quantity": 4_000, "expected_blocked_days": days,
+                   "expected_blocked_cost": cost}  # fmt: skip
+        chosen = {"label": "chosen", "quantity": 5_000, "expected_blocked_days": 0.0,
+                  "expected_blocked_cost": "0.00"}  # fmt: skip
+        return {"quantity": 5_000, "alternatives": [chosen, blocked]}
+
+    rows = {row[0]: row[1:] for row in options_table(decision(2.26, "11300.00"), [], "USD").rows}
+    assert rows["Expected blocked days"] == ["0", "2.3"]
+    assert rows["Expected blocked-day cost"] == ["0.00\u00a0USD", "11,300.00\u00a0USD"]
+    quiet = [row[0] for row in options_table(decision(0.0, "0.00"), [], "USD").rows]
+    assert not [label for label in quiet if "blocked" in label.lower()]
+    assert fmt.days(0.02) == "<\u00a00.1"
+    decision_part = plain(section(page, "decision"))
+    assert "Expected cost, top-ups and blocked days included" in decision_part
+    assert "Expected blocked-day cost" in section(page, "options")
+
+
+def test_assumptions_state_the_run_out_terms(report: Report, page: str) -> None:
+    terms = plain(section(page, "assumptions"))
+    assert (
+        "Emergency top-ups arrive 10 days after a run-out; each day of blocked work costs "
+        "5,000.00 USD"
+    ) in terms
+    assert "the rest of the pack&#39;s life" in terms
+    assert "lead days" not in terms.lower()  # not repeated as a raw extra fact
+
+    def terms_for(**book: Any) -> str:
+        assumptions = report.facts["assumptions"]
+        price_book = {**assumptions["price_book"], **book}
+        facts = {**report.facts, "assumptions": {**assumptions, "price_book": price_book}}
+        html = render_html(replace(report, facts=facts), document_id=DOC_ID).decode("utf-8")
+        return plain(section(html, "assumptions"))
+
+    at_once = terms_for(top_up_lead_days=0)
+    assert "Emergency top-ups are usable at once" in at_once
+    assert "blocked work" not in at_once and "Emergency purchase size" not in at_once
+    unpriced = terms_for(top_up_lead_days=1, blocked_day_cost="0", top_up_block_tokens=2_000)
+    assert "arrive 1 day after a run-out; the work blocked meanwhile is lost but not priced" in (
+        unpriced
+    )
+    assert "<dd>2,000 tokens</dd>" in unpriced
+
+
+def test_known_changes_section_shows_each_change_and_both_totals(page: str) -> None:
+    changes = plain(section(page, "changes"))
+    # Five Revit users at 10 tokens a day on 109 weekdays: 5,450 tokens on the half of the futures
+    # where the project is won, 0 on the others; 2,725 on average.
+    assert (
+        "<li>Project Bridge: +2,725 tokens on average over the 365-day horizon "
+        "(80 % of futures between 0 and 5,450)</li>"
+    ) in changes
+    rows = {row[0]: row[1:] for row in table_rows(changes)}
+    assert set(rows) == {"30", "90", "365"}
+    without, with_changes, difference = rows["365"][:3]
+    assert difference == "+2,725"
+    assert abs(int(with_changes.replace(",", "")) - int(without.replace(",", "")) - 2_725) <= 1
+    assert rows["30"][2] == rows["90"][2] == "0"  # the project starts on day 91
+
+
+def test_known_change_lines_name_the_kind_and_sign() -> None:
+    leavers = {"change_id": "chg_2", "label": "Leavers", "kind": "headcount",
+               "mean_total_delta_tokens": -1_200.4, "p10": -1_500.0, "p50": -1_200.0,
+               "p90": -900.0}  # fmt: skip
+    known = changes_section({"changes": [leavers]})
+    assert [plain(line) for line in known.lines] == [
+        "Leavers (headcount): -1,200 tokens on average over the horizon "
+        "(80 % of futures between -1,500 and -900)"
+    ]
+    assert known.totals is None  # no totals to compare
+
+
+def test_why_paragraph_counts_blocked_days_and_still_adds_up() -> None:
+    book = {"tiers": [{"min_tokens": 100, "unit_price": "3.00"},
+                      {"min_tokens": 50_000, "unit_price": "2.55"}],
+            "validity_days": 365, "top_up_price": "3.00", "top_up_lead_days": 10,
+            "blocked_day_cost": "5000.00"}  # fmt: skip
+    rival = {"label": "tier break 50,000", "quantity": 50_000, "unit_price": "2.55",
+             "total_price": "127500.00", "expected_cost": "150350.16",
+             "expected_blocked_cost": "18410.00"}  # fmt: skip
+    chosen = {"quantity": 54_650, "unit_price": "2.55", "total_price": "139357.50",
+              "expected_cost": "143853.53", "expected_blocked_cost": "3860.00",
+              "expected_blocked_days": 0.772, "shortfall_probability": 0.122,
+              "objective": "expected_cost", "alternatives": [rival]}  # fmt: skip
+    text = plain(why_paragraph(chosen, book, n_paths=1_000, currency="USD"))
+    assert "price plus expected emergency top-ups and blocked days" in text
+    assert "at 3.00 USD per token, which arrive 10 days after a run-out" in text
+    # Cash: 143,853.53 - 3,860.00 = 139,993.53 = 139,357.50 now + 636.03 of top-ups.
+    assert (
+        "Budget for 139,993.53 USD in cash over the pack's life: 139,357.50 USD now and an "
+        "expected 636.03 USD of emergency top-ups. The expected cost of 143,853.53 USD also "
+        "counts 3,860.00 USD for the days of work expected to be blocked while a top-up is on "
+        "its way (on average 0.8 days)."
+    ) in text
+    # Rival: 150,350.16 - 143,853.53 = 6,496.63 more; price 139,357.50 - 127,500.00 = 11,857.50
+    # more; run-out costs 4,496.03 - 22,850.16 = 18,354.13 less.
+    assert (
+        "150,350.16 USD, 6,496.63 USD more: this purchase costs 11,857.50 USD more up front and "
+        "18,354.13 USD less in expected run-out costs (emergency top-ups and blocked days)."
+    ) in text
+    budget = text[text.index("Budget for") :]
+    cash, now, top_ups, expected, blocked = (
+        Decimal(a.replace(",", "")) for a in re.findall(r"([\d,]+\.\d\d) USD", budget)[:5]
+    )
+    assert cash == now + top_ups and expected == cash + blocked
+    # A run-out so late that the top-up would land after the pack expires: blocked days only.
+    late = {**chosen, "expected_cost": "139827.50", "expected_blocked_cost": "470.00"}
+    text = plain(why_paragraph(late, book, n_paths=1_000, currency="USD"))
+    assert (
+        "Budget for 139,357.50 USD in cash over the pack's life, all of it now: no emergency "
+        "top-ups are expected. The expected cost of 139,827.50 USD also counts 470.00 USD"
+    ) in text
