@@ -1,4 +1,5 @@
-"""Daily-token forecasting: seasonal naive and damped ETS, chosen by backtest on the history."""
+"""Daily-token forecasting: seasonal naive, damped ETS, SARIMA, Prophet and their ensemble, each
+with joint sample paths, chosen by rolling-origin backtest on the organization's own history."""
 
 from models.forecasting.registry import MODELS, make_model
 from models.forecasting.select import forecast
