@@ -42,6 +42,7 @@ def cmd_create_org(settings: Settings, args: argparse.Namespace) -> int:
     factory = session_factory(build_engine(settings.database_url))
     with session_scope(factory) as session:
         org = create_organization(session, name=args.name)
+        org.country = args.country
         _, raw = create_key(session, organization_id=org.id, name=args.key_name)
         org_id = str(org.id)
     if args.json:
@@ -101,6 +102,15 @@ def _price_book(path: str | None) -> PriceBook:
     return price_book_from_body(PriceBookWrite.model_validate_json(Path(path).read_bytes()))
 
 
+def _country(code: str) -> str:
+    import holidays
+
+    code = code.strip().upper()
+    if code not in holidays.list_supported_countries():
+        raise argparse.ArgumentTypeError(f"'{code}' is not a country whose holidays are known")
+    return code
+
+
 def _safe_url(url: str) -> str:
     if "@" in url:
         scheme, rest = url.split("://", 1)
@@ -119,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     org = sub.add_parser("create-org", help="create an organization and its first API key")
     org.add_argument("name")
     org.add_argument("--key-name", default="default")
+    org.add_argument("--country", type=_country, help="ISO 3166 code for public holidays, e.g. US")
     org.add_argument("--json", action="store_true", help="print one JSON object")
     org.set_defaults(func=cmd_create_org)
     key = sub.add_parser("create-key", help="create another API key for an organization")

@@ -15,6 +15,7 @@ from app.api import (
     documents,
     forecasts,
     health,
+    organizations,
     plan,
     price_books,
     purchases,
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     routers = (
         health,
+        organizations,
         balance,
         usage,
         price_books,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 from app.schemas.changes import ChangeCreate
 from app.schemas.common import Day, Money, StrictModel
 from app.schemas.forecasts import ForecastRead
+from app.schemas.organizations import Country
 from app.schemas.pricing import PriceBookWrite
 from app.schemas.recommendations import RecommendationRead
 from app.schemas.usage import UsageRecordIn
@@ -45,6 +46,7 @@ class PlanCreate(StrictModel):
     cvar_level: float = Field(default=0.95, ge=0.5, le=0.999)
     service_level: float = Field(default=0.95, ge=0.5, le=0.9999)
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    country: Country | None = Field(default=None, description="Public holidays of this country.")
     include_daily: bool = Field(
         default=False, description="Include the forecast's daily quantiles in the reply."
     )

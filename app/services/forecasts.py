@@ -22,6 +22,7 @@ from app.db.tables import Forecast
 from app.errors import NotFoundError, UnprocessableError
 from app.services import changes as change_svc
 from app.services.keys import now
+from app.services.organizations import organization_country
 from app.services.usage import history_series
 from models.changes import Change, UserProfiles, apply_changes
 from models.forecasting import MODELS, forecast
@@ -72,6 +73,7 @@ def create_forecast(
         seed=seed,
         changes=change_svc.load_core_changes(session, organization_id),
         profiles=lambda: change_svc.user_profiles(session, organization_id, history.end),
+        country=organization_country(session, organization_id),
     )
     session.add(run.row)
     session.flush()
@@ -89,12 +91,15 @@ def build_forecast(
     seed: int | None,
     changes: Sequence[Change],
     profiles: Callable[[], UserProfiles],
+    country: str | None = None,
 ) -> ForecastRun:
     """The forecast of a history, adjusted by known changes; the row is not stored."""
     if model != "auto" and model not in MODELS:
         raise UnprocessableError(f"model: unknown '{model}'; use 'auto' or one of {sorted(MODELS)}")
     seed = derived_seed(history, horizon_days, model) if seed is None else seed
-    result = forecast(history, horizon_days, n_paths=n_paths, seed=seed, model=model)
+    result = forecast(
+        history, horizon_days, n_paths=n_paths, seed=seed, model=model, country=country
+    )
     warnings = list(result.warnings)
     if as_of is not None and as_of > history.end:
         warnings.append(

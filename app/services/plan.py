@@ -56,6 +56,7 @@ def plan(
         seed=body.seed,
         changes=to_core_changes(list(body.changes), to_key),
         profiles=lambda: profiles_from_records(records, history.end),
+        country=body.country,
     )
     terms = [
         PackTerms(

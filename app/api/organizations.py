@@ -1,0 +1,34 @@
+"""The calling key's organization: its name and country."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.db.tables import Organization
+from app.schemas.common import ERROR_RESPONSES
+from app.schemas.organizations import OrganizationRead, OrganizationUpdate
+from app.services import organizations as svc
+
+router = APIRouter(prefix="/v1/organization", tags=["organization"], responses=ERROR_RESPONSES)
+
+
+def _read(org: Organization) -> OrganizationRead:
+    return OrganizationRead(
+        id=org.id, name=org.name, country=org.country, created_at=org.created_at
+    )
+
+
+@router.get("", response_model=OrganizationRead, summary="The key's organization")
+def get_organization(session: SessionDep, principal: PrincipalDep) -> OrganizationRead:
+    principal.require("read")
+    return _read(svc.get_organization(session, principal.organization_id))
+
+
+@router.patch("", response_model=OrganizationRead, summary="Rename, or set the country")
+def patch_organization(
+    body: OrganizationUpdate, session: SessionDep, principal: PrincipalDep
+) -> OrganizationRead:
+    """The country gives the forecasts its public holidays (days that stay near zero)."""
+    principal.require("admin")
+    return _read(svc.update_organization(session, principal.organization_id, body))
