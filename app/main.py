@@ -25,6 +25,7 @@ from app.api import (
 from app.db.session import build_engine, session_factory
 from app.errors import install_error_handlers
 from app.settings import Settings
+from models.forecasting.prophet_model import warm_up
 
 DESCRIPTION = """
 tokencast tells an organization how many licence tokens to buy, and proves it.
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warm_up()
         engine = build_engine(settings.database_url)
         app.state.engine = engine
         app.state.session_factory = session_factory(engine)
