@@ -141,6 +141,23 @@ def test_selection_follows_the_scores_and_ties_go_to_seasonal_naive(
     assert forecast(flat(120, seed=4), 14, n_paths=20).model == expected
 
 
+@pytest.mark.parametrize(
+    ("single", "expected"),
+    [
+        (0.85, "ensemble"),  # 0.85 >= 0.8 x 1.0: not clearly better, the ensemble stays
+        (0.80, "ensemble"),  # exactly at the margin: still the ensemble
+        (0.79, "damped_ets"),  # clearly better than the ensemble
+    ],
+)
+def test_a_single_model_must_clearly_beat_the_ensemble(single: float, expected: str) -> None:
+    def score(model: str, value: float) -> BacktestScore:
+        return BacktestScore(model, 3, {90: value}, {90: 0.8}, value)
+
+    scores = [score("ensemble", 1.0), score("damped_ets", single), score("seasonal_naive", 2.0)]
+    assert select_module.choose_model(scores) == expected
+    assert select_module.choose_model(scores[1:]) == "damped_ets"
+
+
 def test_same_seed_same_paths_other_seed_other_paths() -> None:
     history = flat(63, seed=5)
     first = forecast(history, 30, n_paths=100, seed=5)
@@ -226,7 +243,7 @@ def test_failing_models_are_reported_with_finite_scores_and_never_chosen(
     monkeypatch.setitem(registry.MODELS, "nan_paths", NaNPaths)
     result = forecast(flat(100, seed=9), 30, n_paths=100)
     by_name = {c.model: c for c in result.candidates}
-    assert result.model in ("seasonal_naive", "damped_ets")
+    assert result.model not in ("broken", "nan_paths")
     for name in ("broken", "nan_paths"):
         assert by_name[name].failed
         assert by_name[name].message
