@@ -26,7 +26,9 @@ SAMPLE = (
 )
 
 # List price and minimum as published; the discount tier is illustrative (tiers are negotiated).
-# Emergency top-ups are bought at the list price, DESIGN's default.
+# Emergency top-ups are bought at the list price, DESIGN's default. A run-out blocks work until
+# the emergency purchase lands: the lead time and the cost of a blocked day (a small team kept
+# from its work) are illustrative, and without them running out would cost nothing.
 DEMO_PRICE_BOOK = PriceBookWrite(
     currency="USD",
     minimum_purchase=100,
@@ -38,6 +40,8 @@ DEMO_PRICE_BOOK = PriceBookWrite(
         TierIn(min_tokens=5000, unit_price=Decimal("2.85")),
     ],
     top_up_price=Decimal("3.00"),
+    top_up_lead_days=3,
+    blocked_day_cost=Decimal("2000.00"),
 )
 
 

@@ -67,7 +67,9 @@ def cost_view_upper(report: Report) -> int:
     top = int(quantities.max())
     if report.chosen_quantity <= 0:
         return top
-    return min(top, COST_VIEW_MULTIPLE * report.chosen_quantity)
+    # Far enough to show the tier breaks in reach, which the caption promises.
+    breaks = [int(1.25 * b) for b in report.tier_breaks if b <= top]
+    return min(top, max([COST_VIEW_MULTIPLE * report.chosen_quantity, *breaks]))
 
 
 def downsample_indices(

@@ -37,6 +37,9 @@ def put_price_book(
     row.top_up_price = (
         body.top_up_price if body.top_up_price is not None else body.tiers[0].unit_price
     )
+    row.top_up_lead_days = body.top_up_lead_days
+    row.blocked_day_cost = body.blocked_day_cost
+    row.top_up_block_tokens = body.top_up_block_tokens
     row.updated_at = now()
     session.flush()
     return row

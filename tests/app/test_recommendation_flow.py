@@ -99,10 +99,17 @@ def test_price_book_tiers_must_increase(client: TestClient, org: Org) -> None:
 
 
 def test_price_book_round_trip_keeps_money_exact(client: TestClient, org: Org) -> None:
-    put = client.put("/v1/price-book", headers=org.headers, json=PRICE_BOOK)
+    book = dict(PRICE_BOOK, top_up_lead_days=3, blocked_day_cost="2000.50", top_up_block_tokens=700)
+    put = client.put("/v1/price-book", headers=org.headers, json=book)
     assert put.status_code == 200, put.text
     got = strict_json(client.get("/v1/price-book", headers=org.headers))
     assert got["tiers"] == PRICE_BOOK["tiers"]
+    # Every term is stored, not only the ones the first release knew.
+    assert (got["top_up_lead_days"], got["blocked_day_cost"], got["top_up_block_tokens"]) == (
+        3,
+        "2000.50",
+        700,
+    )
     assert got["top_up_price"] == "3.00" or Decimal(got["top_up_price"]) == Decimal("3.00")
 
 
