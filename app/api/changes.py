@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 from app.api.deps import PrincipalDep, SessionDep, SettingsDep
 from app.db.tables import KnownChange
 from app.schemas.changes import ChangeCreate, ChangeList, ChangeRead
-from app.schemas.common import ERROR_RESPONSES
+from app.schemas.common import ERROR_RESPONSES, PageOffset
 from app.services import changes as svc
 from app.services.usage import user_key_function
 
@@ -56,7 +56,7 @@ def list_changes(
     session: SessionDep,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[PageOffset, Query()] = 0,
 ) -> ChangeList:
     """The organization's changes, oldest first (deleted ones are left out)."""
     principal.require("read")

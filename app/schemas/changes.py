@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.schemas.common import StrictModel
+from app.schemas.common import Day, Name, StrictModel
 from models.changes import (
     HeadcountChange,
     LicenceMixChange,
@@ -35,7 +35,7 @@ from models.changes import (
 
 KINDS = ("headcount", "project", "licence_mix", "rate_change")
 SegmentName = Literal["power", "regular", "occasional"]
-Product = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Product = Annotated[Name, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 UserRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
 Label = Annotated[
     str,
@@ -51,7 +51,7 @@ class HeadcountCreate(StrictModel):
 
     kind: Literal["headcount"]
     label: Label = ""
-    start: date
+    start: Day
     users: int = Field(ge=-100_000, le=100_000, description="+N join, -N leave; not 0.")
     profile: SegmentName | None = Field(
         default=None, description="Use like the organization's power, regular or occasional users."
@@ -92,10 +92,17 @@ class ProjectCreate(StrictModel):
 
     kind: Literal["project"]
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    start: date
-    end: date = Field(description="Last day of the project (inclusive).")
+    start: Day
+    end: Day = Field(description="Last day of the project (inclusive).")
     team_size: int = Field(ge=1, le=100_000)
     products: list[Product] = Field(min_length=1, max_length=50)
+
+    @field_validator("products")
+    @classmethod
+    def _distinct_products(cls, products: list[str]) -> list[str]:
+        # The same product twice would price the team's days twice.
+        return list(dict.fromkeys(products))
+
     days_per_week: DaysPerWeek
     win_probability: float = Field(ge=0, le=1, description="Chance the project happens, 0 to 1.")
 
@@ -134,7 +141,7 @@ class LicenceMixCreate(StrictModel):
 
     kind: Literal["licence_mix"]
     label: Label = ""
-    start: date
+    start: Day
     users: list[UserRef] | None = Field(default=None, min_length=1, max_length=10_000)
     users_of_segment: SegmentUsers | None = None
 
@@ -157,7 +164,7 @@ class LicenceMixCreate(StrictModel):
 class LicenceMixStored(StrictModel):
     kind: Literal["licence_mix"]
     label: Label = ""
-    start: date
+    start: Day
     user_keys: list[str] | None = Field(
         default=None,
         description="The users' stable keys (a keyed hash where the organization "
@@ -186,7 +193,7 @@ class RateChangeCreate(StrictModel):
 
     kind: Literal["rate_change"]
     label: Label = ""
-    start: date
+    start: Day
     product: Product
     tokens_per_day: float = Field(ge=0, le=10_000, description="The new daily rate, tokens.")
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Annotated
 
 import holidays
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, model_validator
 
-from app.schemas.common import StrictModel
+from app.schemas.common import Name, StrictModel
 
 
 def _known_country(code: str) -> str:
@@ -26,12 +26,20 @@ Country = Annotated[
 
 
 class OrganizationUpdate(StrictModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = Field(default=None, min_length=1, max_length=200)
     country: Country | None = Field(
         default=None,
         description="Forecasts then know this country's public holidays (Prophet).",
     )
-    clear_country: bool = Field(default=False, description="Forget the country.")
+    clear_country: StrictBool = Field(default=False, description="Forget the country.")
+
+    @model_validator(mode="after")
+    def _one_country_instruction(self) -> OrganizationUpdate:
+        if self.clear_country and self.country is not None:
+            raise ValueError("give country or clear_country, not both")
+        if self.name is not None and not self.name.strip():
+            raise ValueError("name must not be blank")
+        return self
 
 
 class OrganizationRead(BaseModel):

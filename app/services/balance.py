@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -46,9 +47,15 @@ def balance(session: Session, organization_id: uuid.UUID, *, as_of: date | None)
         expired_unused_tokens=round(sum(p.expired_unused_tokens for p in packs), 3),
         unserved_tokens=round(replay.unserved_tokens, 3) if replay else float(daily.sum()),
         unserved_days=replay.unserved_days if replay else int((daily > 0).sum()),
-        first_unserved_day=replay.first_unserved_day if replay else None,
+        first_unserved_day=replay.first_unserved_day if replay else _first_use(start, daily),
         consumption_order=CONSUMPTION_ORDER,
     )
+
+
+def _first_use(start: date, daily: np.ndarray[Any, np.dtype[np.float64]]) -> date | None:
+    """Without packs, the first day with usage is the first day no pack served."""
+    used = np.flatnonzero(daily > 0)
+    return start + timedelta(days=int(used[0])) if used.size else None
 
 
 def _read(row: TokenPack, state: PackBalance | None, day: date) -> PackBalanceRead:

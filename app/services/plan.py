@@ -76,6 +76,12 @@ def plan(
         ask=DecisionAsk(purchase, body.objective, body.cvar_level, body.service_level),
         data_facts=data_facts(records, history),
     )
+    later = sum(1 for p in body.packs if p.purchased_on >= purchase)
+    if later:
+        recommendation["warnings"].append(
+            f"{later} pack(s) bought on or after the purchase date {purchase.isoformat()} were "
+            "left out: only packs already held count."
+        )
     forecast = dict(run.row.body)
     if not body.include_daily:
         forecast["daily"] = []

@@ -98,3 +98,30 @@ def test_control_characters_in_a_csv_name_are_refused(client: TestClient, org: O
     files = {"file": ("t.csv", content, "text/csv")}
     reply = client.post("/v1/usage/imports", headers=org.headers, files=files)
     assert_error(reply, 422, "line 3", "product", "control characters")
+
+
+def test_change_dates_are_bounded_and_duplicate_products_count_once(
+    client: TestClient, org: Org
+) -> None:
+    project = {
+        "kind": "project", "name": "Far", "start": "2025-01-01", "end": "9999-12-31",
+        "team_size": 2, "products": ["AutoCAD"], "days_per_week": 5, "win_probability": 1,
+    }  # fmt: skip
+    assert_error(client.post("/v1/changes", headers=org.headers, json=project), 422, "end")
+    twice = dict(project, end="2025-06-30", products=["AutoCAD", "AutoCAD"])
+    stored = strict_json(client.post("/v1/changes", headers=org.headers, json=twice))
+    assert stored["products"] == ["AutoCAD"]
+    assert_error(client.get("/v1/changes?offset=99999999999999999999", headers=org.headers), 422)
+
+
+def test_organization_update_is_strict(client: TestClient, org: Org) -> None:
+    for body in ({"name": "  "}, {"country": "DE", "clear_country": True},
+                 {"clear_country": "yes"}, {"name": "a\u0000b"}):  # fmt: skip
+        assert_error(client.patch("/v1/organization", headers=org.headers, json=body), 422)
+
+
+def test_balance_without_packs_names_the_first_unserved_day(client: TestClient, org: Org) -> None:
+    records = [{"date": "2024-03-02", "tokens": 0}, {"date": "2024-03-03", "tokens": 7}]
+    _post_usage(client, org, *records)
+    body = strict_json(client.get("/v1/balance", headers=org.headers))
+    assert body["first_unserved_day"] == "2024-03-03" and body["unserved_days"] == 1
