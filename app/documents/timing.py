@@ -52,7 +52,26 @@ def timing_section(decision: Mapping[str, Any], currency: str) -> Timing | None:
         at_risk=decision.get("cheapest_timing_at_risk"),
         currency=currency,
     )
+    note = _headline_note(options, decision.get("cheapest_timing"))
+    verdict = f"{verdict} {note}".strip() if verdict else verdict
     return Timing(Table(head=head, rows=rows), descriptions, verdict)
+
+
+SINGLE = "single purchase"
+
+
+def _headline_note(options: Sequence[Mapping[str, Any]], cheapest: Any) -> str:
+    """Say how the headline (a single purchase now) relates to a cheaper timing, if there is one."""
+    if not cheapest or cheapest == SINGLE:
+        return ""
+    chosen = next((o for o in options if o.get("label") == cheapest), None)
+    if chosen is None:
+        return ""
+    first = fmt.tokens(chosen.get("first_purchase_tokens"))
+    return (
+        f"The decision above is the best single purchase; to follow {_quoted(cheapest)} "
+        f"instead, buy {first} tokens now and plan the later purchase its description gives."
+    )
 
 
 def common_level(options: Sequence[Mapping[str, Any]]) -> float | None:

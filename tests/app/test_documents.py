@@ -495,3 +495,16 @@ def test_why_paragraph_counts_blocked_days_and_still_adds_up() -> None:
         "Budget for 139,357.50 USD in cash over the pack's life, all of it now: no emergency "
         "top-ups are expected. The expected cost of 139,827.50 USD also counts 470.00 USD"
     ) in text
+
+
+def test_a_cheaper_timing_says_how_to_follow_it() -> None:
+    from app.documents.timing import _headline_note
+
+    options = [
+        {"label": "single purchase", "first_purchase_tokens": 9000},
+        {"label": "two purchases", "first_purchase_tokens": 6000},
+    ]
+    note = _headline_note(options, "two purchases").replace("\u00a0", " ")
+    assert "best single purchase" in note and "buy 6,000 tokens now" in note
+    assert _headline_note(options, "single purchase") == ""
+    assert _headline_note(options, None) == ""
