@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, UploadFile
 
 from app.api.deps import PrincipalDep, SessionDep, SettingsDep
 from app.errors import PayloadTooLargeError, UnprocessableError
-from app.ingest.records import ParsedUsage, UsageRecord
+from app.ingest.records import ParsedUsage
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.usage import DailyTokensRead, DailyUsageRead, UsageCreate, UsageImportRead
 from app.services import usage as svc
@@ -30,11 +30,7 @@ def post_usage(
     replaced, so sending the same records twice changes nothing.
     """
     principal.require("usage:write")
-    to_key = svc.user_key_function(settings.user_key_secret)
-    records = [
-        UsageRecord(r.date, to_key(r.user) if r.user else "", r.product or "", r.tokens, i)
-        for i, r in enumerate(body.records)
-    ]
+    records = svc.records_from_json(body.records, svc.user_key_function(settings.user_key_secret))
     parsed = ParsedUsage(
         format="json", records=records, rows_read=len(records), rows_merged=0, notes=[]
     )

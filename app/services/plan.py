@@ -23,7 +23,7 @@ from app.services.recommendations import (
     decide_and_document,
     forecast_horizon,
 )
-from app.services.usage import user_key_function
+from app.services.usage import records_from_json, user_key_function
 from models.changes import UserProfiles, build_user_profiles, usage_from_rows
 from models.series import DailySeries
 
@@ -38,10 +38,7 @@ def plan(
     limits: ForecastLimits,
 ) -> dict[str, Any]:
     to_key = user_key_function(user_key_secret)
-    records = [
-        UsageRecord(r.date, to_key(r.user) if r.user else "", r.product or "", r.tokens, i)
-        for i, r in enumerate(body.usage)
-    ]
+    records = records_from_json(body.usage, to_key)
     pb = price_book_from_body(body.price_book)
     as_of = None if body.purchase_date is None else body.purchase_date - timedelta(days=1)
     history = series_from_records(records, as_of)

@@ -19,6 +19,7 @@ from app.db.tables import UsageRow
 from app.errors import UnprocessableError
 from app.ingest.records import UsageRecord
 from app.limits import MAX_NAME, MAX_TOKENS_PER_ROW, has_control_characters
+from app.schemas.usage import UsageRecordIn
 from models.series import DailySeries
 
 USER_KEY_LENGTH = 320
@@ -45,6 +46,16 @@ def user_key_function(secret: str | None) -> Callable[[str], str]:
         return "u_" + digest.hexdigest()[:32]
 
     return keyed if secret else plain
+
+
+def records_from_json(
+    records: Sequence[UsageRecordIn], to_key: Callable[[str], str]
+) -> list[UsageRecord]:
+    """JSON usage records as the importers' records (`line` is the record's index)."""
+    return [
+        UsageRecord(r.date, to_key(r.user) if r.user else "", r.product or "", r.tokens, i)
+        for i, r in enumerate(records)
+    ]
 
 
 def store_records(
