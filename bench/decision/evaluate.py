@@ -39,6 +39,8 @@ DEMO_BOOK = PriceBook(
     tier_kind=TierKind.ALL_UNITS,
     tiers=(Tier(100, Decimal("3.00")), Tier(5000, Decimal("2.85"))),
     top_up_price=Decimal("3.00"),
+    top_up_lead_days=3,
+    blocked_day_cost=Decimal("2000.00"),
 )
 
 
@@ -55,9 +57,15 @@ class Variant:
 VARIANTS: tuple[Variant, ...] = (
     Variant(
         "demo",
-        "the demo's price book: top-up at the list price 3.00, no lead time",
+        "the demo's price book: top-up at the list price 3.00, usable 3 days after a run-out, "
+        "2,000.00 a blocked day",
         DEMO_BOOK,
         main=True,
+    ),
+    Variant(
+        "no lead time",
+        "the same tiers and top-up price, top-ups usable at once: running out costs nothing",
+        replace(DEMO_BOOK, top_up_lead_days=0, blocked_day_cost=Decimal(0)),
     ),
     Variant(
         "top-up +20 %",

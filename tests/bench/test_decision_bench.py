@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -32,7 +33,9 @@ def test_pooled_totals_and_targets_by_hand() -> None:
         date(2021, 1, 1), np.concatenate([np.full(365, 400.0), np.full(730, 440.0)])
     )
     dates = [date(2022, 1, 1), date(2023, 1, 1)]
-    run = SeriesRun("step", "demo", run_backtest(history, DEMO_BOOK, dates, forecast_fn=last_level))
+    # The hand figures price a run-out as its tokens at the top-up price: no lead time.
+    book = replace(DEMO_BOOK, top_up_lead_days=0, blocked_day_cost=Decimal(0))
+    run = SeriesRun("step", "demo", run_backtest(history, book, dates, forecast_fn=last_level))
     twice = [run, SeriesRun("step again", "demo", run.result)]
     plus = pooled(twice, Strategy.LAST_YEAR_PLUS_20)
     assert (plus.purchases, plus.wasted_tokens) == (4, 2 * 46_800)
