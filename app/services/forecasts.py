@@ -60,9 +60,14 @@ def create_forecast(
     model: str,
     n_paths: int,
     seed: int | None,
+    history: DailySeries | None = None,
 ) -> ForecastRun:
-    """Forecast from the stored usage and known changes, and store the forecast."""
-    history = history_series(session, organization_id, as_of=as_of)
+    """Forecast from the stored usage and known changes, and store the forecast.
+
+    `history`, when the caller already read it for the same `as_of`, saves reading it again.
+    """
+    if history is None:
+        history = history_series(session, organization_id, as_of=as_of)
     run = build_forecast(
         organization_id=organization_id,
         history=history,

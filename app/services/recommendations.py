@@ -192,6 +192,7 @@ def _forecast_for(
         model="auto",
         n_paths=limits.n_paths,
         seed=seed,
+        history=history,
     )
 
 
