@@ -38,7 +38,9 @@ def post_change(
     - `project`: `team_size` people on `products`, `days_per_week`, from `start` to `end`,
       happening on each forecast path with `win_probability`;
     - `licence_mix`: from `start`, named `users` (as in the usage records) or
-      `users_of_segment` move to named-user subscriptions and stop burning tokens;
+      `users_of_segment` move to named-user subscriptions and stop burning tokens (with
+      `products`, only on those products: a hybrid model; `POST /v1/insights/apply` makes these
+      from the migration candidates);
     - `rate_change`: from `start`, `product` costs `tokens_per_day`.
     """
     principal.require("usage:write")

@@ -135,6 +135,23 @@ def _one_group(users: object, users_of_segment: object, field: str) -> None:
         raise ValueError(f"give either {field} or users_of_segment (not both)")
 
 
+MixProducts = Annotated[
+    list[Product] | None,
+    Field(
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="With named users only: the subscriptions cover these products, and the "
+        "users go on burning tokens on their others (a hybrid model). Default: all products.",
+    ),
+]
+
+
+def _products_with_users(users: object, products: list[str] | None, field: str) -> None:
+    if products is not None and users is None:
+        raise ValueError(f"products go with {field}, not with users_of_segment")
+
+
 class LicenceMixCreate(StrictModel):
     """From `start`, users move to named-user subscriptions and stop burning tokens: named
     `users` (as in the usage records: e-mail or id), or N typical users of a segment."""
@@ -144,10 +161,12 @@ class LicenceMixCreate(StrictModel):
     start: Day
     users: list[UserRef] | None = Field(default=None, min_length=1, max_length=10_000)
     users_of_segment: SegmentUsers | None = None
+    products: MixProducts = None
 
     @model_validator(mode="after")
     def _one_group(self) -> LicenceMixCreate:
         _one_group(self.users, self.users_of_segment, "users")
+        _products_with_users(self.users, self.products, "users")
         return self
 
     def stored(self, user_key: Callable[[str], str]) -> LicenceMixStored:
@@ -158,6 +177,7 @@ class LicenceMixCreate(StrictModel):
             start=self.start,
             user_keys=keys,
             users_of_segment=self.users_of_segment,
+            products=None if self.products is None else list(dict.fromkeys(self.products)),
         )
 
 
@@ -171,10 +191,12 @@ class LicenceMixStored(StrictModel):
         "asks for one), as the usage is stored.",
     )
     users_of_segment: SegmentUsers | None = None
+    products: MixProducts = None
 
     @model_validator(mode="after")
     def _one_group(self) -> LicenceMixStored:
         _one_group(self.user_keys, self.users_of_segment, "user_keys")
+        _products_with_users(self.user_keys, self.products, "user_keys")
         return self
 
     def to_core(self, change_id: str = "") -> LicenceMixChange:
@@ -185,6 +207,7 @@ class LicenceMixStored(StrictModel):
             users_of_segment=None if group is None else (group.segment, group.users),
             label=self.label,
             change_id=change_id,
+            products=tuple(self.products or ()),
         )
 
 

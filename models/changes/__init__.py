@@ -4,7 +4,7 @@ Entry points: `build_user_profiles` / `default_profiles` (what the organization'
 `apply_changes` (the adjusted paths and each change's effect).
 """
 
-from models.changes.apply import apply_changes
+from models.changes.apply import apply_changes, licence_mix_tokens_per_day
 from models.changes.defaults import (
     DEFAULT_DAYS_PER_WEEK,
     PUBLISHED_RATES_TOKENS_PER_DAY,
@@ -51,6 +51,7 @@ __all__ = [
     "day_fractions",
     "default_profiles",
     "describe",
+    "licence_mix_tokens_per_day",
     "normalize_product",
     "usage_from_rows",
 ]

@@ -204,6 +204,8 @@ def _project_per_day(change: ProjectChange, ctx: _Context) -> FloatArray:
 
 def _licence_mix_per_day(change: LicenceMixChange, ctx: _Context) -> FloatArray:
     """Tokens the moving users no longer burn on each horizon day, shape (H,)."""
+    if change.products:
+        return _licence_mix_products_per_day(change, ctx)
     weekly = np.zeros(7, dtype=np.float64)
     if change.user_keys is not None:
         for key in change.user_keys:
@@ -219,6 +221,48 @@ def _licence_mix_per_day(change: LicenceMixChange, ctx: _Context) -> FloatArray:
         segment, count = change.users_of_segment
         weekly += count * ctx.profiles.segments[segment].tokens_per_weekday
     return weekly[ctx.weekdays] * ctx.mix * ctx.active(change.start)
+
+
+def _licence_mix_products_per_day(change: LicenceMixChange, ctx: _Context) -> FloatArray:
+    """The named users' burn on the change's products only, each product scaled by its own rate
+    changes, shape (H,)."""
+    total = np.zeros(ctx.horizon_days, dtype=np.float64)
+    for product in change.products:
+        weekly = np.zeros(7, dtype=np.float64)
+        for key in change.user_keys or ():
+            own = ctx.profiles.user_product_profile(key, product)
+            if own is None:
+                ctx.warn(
+                    f"User '{key}' has no use of '{product}' in the history or no use at all in "
+                    f"its last 90 days: '{describe(change)}' subtracts nothing for them there."
+                )
+            else:
+                weekly += own
+        total += weekly[ctx.weekdays] * _rate_factor(ctx, product)
+    return total * ctx.active(change.start)
+
+
+def _rate_factor(ctx: _Context, product: str) -> FloatArray:
+    """The product's rate on each horizon day over its rate now (1 where nothing changes)."""
+    base = ctx.profiles.rate(product)
+    if not base:
+        return np.ones(ctx.horizon_days, dtype=np.float64)
+    factor: FloatArray = np.nan_to_num(ctx.rates.rate_path(product) / base, nan=1.0)
+    return factor
+
+
+def licence_mix_tokens_per_day(
+    change: LicenceMixChange,
+    first_day: date,
+    horizon_days: int,
+    profiles: UserProfiles,
+    rate_changes: Sequence[RateChange] = (),
+) -> FloatArray:
+    """What a licence-mix change takes off each day of a horizon starting on `first_day`,
+    shape (horizon_days,), tokens, with `rate_changes` in force: the amount `apply_changes`
+    subtracts (before its floor at zero)."""
+    ctx = _Context(first_day, horizon_days, profiles, list(rate_changes))
+    return _licence_mix_per_day(change, ctx)
 
 
 def _effect(change: Change, before: FloatArray, after: FloatArray) -> ChangeEffect:

@@ -59,7 +59,9 @@ class UserProfiles:
       normalized product names);
     - `product_share`: each product's share of the window's tokens (empty when the history has
       no products);
-    - `warnings`: plain sentences, e.g. that defaults were used.
+    - `warnings`: plain sentences, e.g. that defaults were used;
+    - `user_product_tokens_per_weekday`: (active user key, normalized product) -> that user's
+      mean tokens per weekday on that product alone, shape (7,).
     """
 
     window_start: date
@@ -73,6 +75,9 @@ class UserProfiles:
     observed_rates: Mapping[str, float] = field(default_factory=dict)
     product_share: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    user_product_tokens_per_weekday: Mapping[tuple[str, str], FloatArray] = field(
+        default_factory=dict
+    )
 
     def rate(self, product: str) -> float | None:
         """Tokens per day of use of `product`: as observed, else as published, else None."""
@@ -85,6 +90,11 @@ class UserProfiles:
             return None
         row: FloatArray = self.user_tokens_per_weekday[self.user_keys.index(user_key)]
         return row
+
+    def user_product_profile(self, user_key: str, product: str) -> FloatArray | None:
+        """An active user's mean tokens per weekday on one product, shape (7,), or None if the
+        user is not active or never used the product in the window."""
+        return self.user_product_tokens_per_weekday.get((user_key, normalize_product(product)))
 
 
 def default_profiles(
@@ -148,6 +158,7 @@ def build_user_profiles(usage: UserDailyUsage) -> UserProfiles:
         observed_rates=_observed_rates(usage),
         product_share=share,
         warnings=tuple(warnings),
+        user_product_tokens_per_weekday=_user_product_weekday_means(usage, set(keys)),
     )
 
 
@@ -196,6 +207,26 @@ def _weekday_means(per_user: FloatArray, start: date) -> FloatArray:
     sums: FloatArray = per_user @ one_hot
     means: FloatArray = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
     return means
+
+
+def _user_product_weekday_means(
+    usage: UserDailyUsage, active: set[str]
+) -> dict[tuple[str, str], FloatArray]:
+    """(user key, normalized product) -> mean tokens per weekday, Mon..Sun, for active users."""
+    weekday = (usage.day_index + usage.start.weekday()) % 7
+    n_products = len(usage.products)
+    flat = (usage.user_index * n_products + usage.product_index) * 7 + weekday
+    sums = np.bincount(flat, weights=usage.tokens, minlength=len(usage.user_keys) * n_products * 7)
+    days = (np.arange(usage.n_days) + usage.start.weekday()) % 7
+    counts = np.maximum(np.bincount(days, minlength=7), 1).astype(np.float64)
+    per_pair = sums.reshape(len(usage.user_keys), n_products, 7) / counts
+    out: dict[tuple[str, str], FloatArray] = {}
+    for u, p in zip(*np.nonzero(per_pair.sum(axis=2) > 0), strict=True):
+        key, product = usage.user_keys[u], usage.products[p]
+        if key in active and product:
+            pair = (key, normalize_product(product))
+            out[pair] = out.get(pair, np.zeros(7)) + per_pair[u, p]
+    return out
 
 
 def _observed_rates(usage: UserDailyUsage) -> dict[str, float]:

@@ -105,6 +105,9 @@ class ProjectChange:
 class LicenceMixChange:
     """From `start`, some users move to named-user subscriptions and stop burning tokens: either
     the users named in `user_keys`, or `users_of_segment = (segment, count)` typical users.
+
+    With `products` (named users only), the subscriptions cover those products alone: the users
+    stop burning tokens on them and go on burning on their other products (a hybrid model).
     """
 
     kind: ClassVar[str] = "licence_mix"
@@ -113,6 +116,7 @@ class LicenceMixChange:
     users_of_segment: tuple[Segment, int] | None = None
     label: str = ""
     change_id: str = ""
+    products: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.user_keys is None) == (self.users_of_segment is None):
@@ -128,6 +132,10 @@ class LicenceMixChange:
                     "licence_mix: users_of_segment needs a segment (power, regular, occasional) "
                     "and a count of at least 1"
                 )
+        if self.products:
+            _check_products(self.products, "licence_mix")
+            if self.user_keys is None:
+                raise InvalidInputError("licence_mix: products go with user_keys, not a segment")
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,9 @@ def describe(change: Change) -> str:
         who = change.profile or f"{'+'.join(change.products)} {change.days_per_week:g} d/wk"
         return f"{change.users:+d} {who} users from {day}"
     if isinstance(change, LicenceMixChange):
+        if change.user_keys is not None and change.products:
+            what = ", ".join(change.products)
+            return f"{len(change.user_keys)} named users to {what} subscriptions from {day}"
         if change.user_keys is not None:
             return f"{len(change.user_keys)} named users to subscriptions from {day}"
         segment, count = change.users_of_segment or ("", 0)
