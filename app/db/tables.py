@@ -207,3 +207,19 @@ class KnownChange(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NamedUserPrice(Base):
+    """A year's named-user subscription to one product, in one currency (the organization's
+    price list, set whole by PUT /v1/named-user-prices). `product` is written as the usage
+    writes it; matching ignores case and spacing."""
+
+    __tablename__ = "named_user_prices"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    product: Mapped[str] = mapped_column(String(200), primary_key=True)
+    annual_price: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
