@@ -15,11 +15,14 @@ from app.api import (
     documents,
     forecasts,
     health,
+    insights,
+    named_user_prices,
     organizations,
     plan,
     price_books,
     purchases,
     recommendations,
+    reports,
     usage,
 )
 from app.db.session import build_engine, session_factory
@@ -76,6 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recommendations,
         documents,
         backtests,
+        named_user_prices,
+        insights,
+        reports,
     )
     for module in routers:
         app.include_router(module.router)

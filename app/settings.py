@@ -23,6 +23,39 @@ class Settings(BaseSettings):
         "instead of the normalized address.",
     )
     log_level: str = "INFO"
+    segment_power_days_per_week: float = Field(
+        default=4.0,
+        gt=0,
+        le=7,
+        description="Insights: a power user uses a product on at least this many days a week "
+        "on average over the window.",
+    )
+    segment_occasional_days_per_year: float = Field(
+        default=40.0,
+        gt=0,
+        le=366,
+        description="Insights: an occasional user uses products on fewer days a year than this.",
+    )
+    segment_inactive_after_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Insights: a user with no day used in this many days up to as_of is "
+        "inactive; burn this long after a user's last real use is dormant burn.",
+    )
+    insights_window_days: int = Field(
+        default=365,
+        ge=28,
+        le=1095,
+        description="Insights: the trailing window (days, ending on as_of) users are judged on.",
+    )
+    insights_sustained_days_per_week: int = Field(
+        default=2,
+        ge=1,
+        le=7,
+        description="Insights: real use is a day used inside a week with at least this many "
+        "days used (isolated days after the last one are dormant burn).",
+    )
 
 
 def get_settings() -> Settings:
