@@ -1,4 +1,4 @@
-"""The operator's commands: migrate, serve, create-org, create-key, demo, backtest."""
+"""The operator's commands: migrate, serve, create-org, create-key, demo, backtest, simulate."""
 
 from __future__ import annotations
 
@@ -91,6 +91,23 @@ def cmd_backtest(_: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from app.simulate import describe, import_into, parse_mix, write_file
+    from models.insights.synthetic import synthetic_organization
+
+    last_day = date.fromisoformat(args.last_day)
+    org = synthetic_organization(args.seed, mix=parse_mix(args.users), last_day=last_day)
+    lines = describe(org)
+    if args.out:
+        lines.append(write_file(org, args.out))
+    if args.org:
+        lines.extend(import_into(settings, org, args.org))
+    print("\n".join(lines))
+    return 0
+
+
 def _price_book(path: str | None) -> PriceBook:
     """The price book in a JSON file shaped like PUT /v1/price-book's body; default: the demo's."""
     from app.demo import DEMO_PRICE_BOOK
@@ -158,6 +175,20 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--seed", type=int, default=None, help="default: derived from the data")
     bt.add_argument("--model", default="auto", help='forecasting model (default "auto")')
     bt.set_defaults(func=cmd_backtest)
+    sim = sub.add_parser(
+        "simulate",
+        help="a synthetic organization with known segments, as an Autodesk Account export",
+    )
+    sim.add_argument("--seed", type=int, default=0, help="the same seed gives the same rows")
+    sim.add_argument(
+        "--users",
+        default="5,6,6,3,1",
+        help="counts: power,regular,occasional,inactive,dormant (default 5,6,6,3,1)",
+    )
+    sim.add_argument("--last-day", default="2025-12-31", help="last day of the year of usage")
+    sim.add_argument("--out", default="synthetic-usage.csv", help="CSV file to write ('' none)")
+    sim.add_argument("--org", help="also import into this organization id")
+    sim.set_defaults(func=cmd_simulate)
     return parser
 
 
