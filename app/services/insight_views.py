@@ -1,16 +1,10 @@
-"""Insights as replies: the summary, the ordered findings, the users; and the document's facts."""
+"""Insights as replies: the summary, the ordered findings, the users."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
 from decimal import Decimal
-from typing import Any
-
-from sqlalchemy.orm import Session
 
 from app.schemas.insights import (
-    FINDING_KINDS,
     BreakEvenRead,
     DormantBurnFinding,
     Finding,
@@ -30,13 +24,12 @@ from app.schemas.insights import (
     UserInsightsRead,
     WindowRead,
 )
-from app.services.insights import InsightRules, Insights, TokenPrice, compute_insights
+from app.services.insights import InsightRules, Insights, TokenPrice
 from models.insights.activity import token_decimal
 from models.insights.indicators import OffHoursBurn
 from models.insights.segments import segment_counts
 
 CENT = Decimal("0.01")
-DOCUMENT_TOP = 10
 
 
 def tokens_out(tokens: float) -> float:
@@ -290,30 +283,3 @@ def users_read(ins: Insights, *, segment: str | None, limit: int, offset: int) -
         limit=limit,
         offset=offset,
     )
-
-
-def insights_facts(
-    session: Session,
-    *,
-    organization_id: uuid.UUID,
-    as_of: date | None,
-    rules: InsightRules,
-    top: int = DOCUMENT_TOP,
-) -> dict[str, Any]:
-    """The insights section of a document, JSON-ready (money as decimal strings): the window,
-    the token price, the summary, and the `top` findings of each kind with the count of each.
-
-    `as_of` is the last day of usage the document's forecast used (for a recommendation: the
-    day before the purchase date, or None for the latest data).
-    """
-    ins = compute_insights(session, organization_id=organization_id, as_of=as_of, rules=rules)
-    read = insights_read(ins, kind=None, limit=0, offset=0)
-    by_kind: dict[str, list[Finding]] = {k: [] for k in FINDING_KINDS}
-    for f in findings(ins):
-        by_kind[f.kind].append(f)
-    body = read.model_dump(mode="json", exclude={"findings", "total", "limit", "offset"})
-    body["findings"] = {
-        k: {"count": len(v), "top": [f.model_dump(mode="json") for f in v[:top]]}
-        for k, v in by_kind.items()
-    }
-    return body

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.services.insight_views import insights_facts
+from app.services.insight_document import insights_facts
 from app.services.insights import InsightRules
 from app.settings import Settings
 from tests import insight_truth

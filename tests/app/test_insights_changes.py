@@ -3,6 +3,7 @@ purchase with and without them."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -13,8 +14,11 @@ from sqlalchemy.orm import Session
 
 from app.services.forecasts import create_forecast
 from app.services.hybrid import purchase_with_and_without
+from app.services.insight_document import document_sections
+from app.services.insights import InsightRules
 from app.services.pricing import get_price_book_row, to_core_price_book
 from app.services.recommendations import DecisionAsk
+from app.settings import Settings
 from models.insights.synthetic import SyntheticOrganization
 from tests.app.helpers import assert_error, strict_json
 from tests.app.insight_setup import load_synthetic, rows_of
@@ -155,3 +159,12 @@ def test_purchase_with_and_without_the_moves(
     )
     assert facts["pack_expires_on"] == (purchase + timedelta(days=365)).isoformat()
     assert date.fromisoformat(facts["purchase_date"]) == purchase
+
+    sections = document_sections(
+        session, organization_id=org.id, run=after, price_book=book, purchase=purchase,
+        pack_terms=[], ask=ask, rules=InsightRules.from_settings(Settings()),
+    )  # fmt: skip
+    assert sections["hybrid"] == facts
+    assert sections["insights"]["as_of"] == synth.last_day.isoformat()
+    assert sections["insights"]["summary"]["migration_candidates"] == len(moved)
+    json.dumps(sections, allow_nan=False)
