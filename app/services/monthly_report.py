@@ -31,11 +31,12 @@ from app.services.insight_views import money, off_hours_read, price_read, tokens
 from app.services.insights import (
     InsightRules,
     effective_token_price,
-    load_usage,
+    load_rows,
     public_holidays,
 )
 from app.services.organizations import organization_country
 from app.services.usage import covered_range
+from models.changes import usage_from_rows
 from models.insights.activity import Activity, user_activity
 from models.insights.indicators import off_hours_burn
 from models.insights.monthly import (
@@ -46,6 +47,8 @@ from models.insights.monthly import (
 )
 from models.insights.segments import UserStanding, segment_counts, segment_users
 
+Row = tuple[date, str, str, float]
+
 
 def month_bounds(month: str) -> tuple[date, date]:
     year, number = (int(part) for part in month.split("-"))
@@ -53,15 +56,10 @@ def month_bounds(month: str) -> tuple[date, date]:
 
 
 def _standings(
-    session: Session,
-    organization_id: uuid.UUID,
-    as_of: date,
-    first_covered: date,
-    rules: InsightRules,
+    rows: list[Row], as_of: date, first_covered: date, rules: InsightRules
 ) -> tuple[UserStanding, ...]:
     start = max(as_of - timedelta(days=rules.window_days - 1), first_covered)
-    activity = user_activity(load_usage(session, organization_id, start, as_of))
-    return segment_users(activity, rules.segments)
+    return segment_users(user_activity(usage_from_rows(start, as_of, rows)), rules.segments)
 
 
 @dataclass(frozen=True)
@@ -73,23 +71,24 @@ class _SegmentsThen:
 
 
 def _segments_then(
-    session: Session,
-    organization_id: uuid.UUID,
+    rows: list[Row],
     first: date,
     last: date,
     covered: tuple[date, date],
     rules: InsightRules,
     notes: list[str],
 ) -> _SegmentsThen:
+    """Segments as of the month's end and last month's, from `rows`, which must cover the
+    window before last month's end."""
     as_of = min(last, covered[1])
     if as_of < last:
         notes.append(f"The usage data ends on {as_of}: the month is incomplete.")
-    current = _standings(session, organization_id, as_of, covered[0], rules)
+    current = _standings(rows, as_of, covered[0], rules)
     previous_as_of = first - timedelta(days=1)
     if previous_as_of < covered[0]:
         notes.append("No usage before this month: every user is new to the segments.")
         return _SegmentsThen(as_of, None, current, ())
-    previous = _standings(session, organization_id, previous_as_of, covered[0], rules)
+    previous = _standings(rows, previous_as_of, covered[0], rules)
     return _SegmentsThen(as_of, previous_as_of, current, previous)
 
 
@@ -108,8 +107,10 @@ def monthly_report(
         span = "none" if covered is None else f"{covered[0]} to {covered[1]}"
         raise UnprocessableError(f"month: no usage in {month} (the data covers {span})")
     notes: list[str] = []
-    seg = _segments_then(session, organization_id, first, last, covered, rules, notes)
-    usage = load_usage(session, organization_id, first, last)
+    since = max(first - timedelta(days=rules.window_days), covered[0])
+    rows = load_rows(session, organization_id, since, last)
+    seg = _segments_then(rows, first, last, covered, rules, notes)
+    usage = usage_from_rows(first, last, rows)
     activity = user_activity(usage)
     country = organization_country(session, organization_id)
     tokens = float(usage.tokens.sum())
