@@ -209,37 +209,17 @@ def effective_token_price(
 def compute_insights(
     session: Session, *, organization_id: uuid.UUID, as_of: date | None, rules: InsightRules
 ) -> Insights:
+    """Every insight of the window ending on `as_of` (see the module docstring)."""
     start, end, notes = insight_window(session, organization_id, as_of, rules.window_days)
     usage = load_usage(session, organization_id, start, end)
     activity = user_activity(usage)
-    if not activity.user_keys:
-        notes.append(
-            "The usage has no per-user rows (for example an Enterprise Token Flex export): "
-            "segments and per-user findings need a user-level export such as the Autodesk "
-            "Account token usage export."
-        )
     standings = segment_users(activity, rules.segments)
     annual = float(usage.tokens.sum()) * 365.0 / usage.n_days
     price = effective_token_price(session, organization_id, annual, end)
     rates = product_rates(activity)
     comparisons, break_evens = _named_user(session, organization_id, activity, standings, price)
-    if price is None:
-        notes.append(
-            "No price book and no purchase: money and the named-user comparison need a token "
-            "price (PUT /v1/price-book)."
-        )
-    elif not break_evens and not comparisons:
-        notes.append(
-            f"No named-user price in {price.currency} for any product used: set them with "
-            "PUT /v1/named-user-prices to find migration candidates."
-        )
     country = organization_country(session, organization_id)
-    if country is None:
-        notes.append(
-            "The organization has no country, so public holidays are not counted as off-hours "
-            "(PATCH /v1/organization)."
-        )
-    rules_seg = rules.segments
+    notes += _gaps(activity, price, bool(break_evens or comparisons), country)
     return Insights(
         as_of=end,
         usage=usage,
@@ -255,13 +235,42 @@ def compute_insights(
         dormant=dormant_burn(
             activity,
             standings,
-            after_days=rules_seg.inactive_after_days,
+            after_days=rules.segments.inactive_after_days,
             sustained_days=rules.sustained_days_per_week,
         ),
         selection=product_selection(activity, rates),
         launches=short_launches(activity),
         notes=notes,
     )
+
+
+def _gaps(
+    activity: Activity, price: TokenPrice | None, priced: bool, country: str | None
+) -> list[str]:
+    """Plain notes on what the data or the settings leave out."""
+    notes = []
+    if not activity.user_keys:
+        notes.append(
+            "The usage has no per-user rows (for example an Enterprise Token Flex export): "
+            "segments and per-user findings need a user-level export such as the Autodesk "
+            "Account token usage export."
+        )
+    if price is None:
+        notes.append(
+            "No price book and no purchase: money and the named-user comparison need a token "
+            "price (PUT /v1/price-book)."
+        )
+    elif not priced:
+        notes.append(
+            f"No named-user price in {price.currency} for any product used: set them with "
+            "PUT /v1/named-user-prices to find migration candidates."
+        )
+    if country is None:
+        notes.append(
+            "The organization has no country, so public holidays are not counted as off-hours "
+            "(PATCH /v1/organization)."
+        )
+    return notes
 
 
 def _named_user(

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from app.services.insight_document import insights_facts
 from app.services.insights import InsightRules
 from app.settings import Settings
+from app.simulate import account_export_csv
+from models.insights.synthetic import synthetic_organization
 from tests import insight_truth
 from tests.app.helpers import PRICE_BOOK, assert_error, strict_json
 from tests.app.insight_setup import by_kind, load_synthetic, rows_of, us_holidays
@@ -198,3 +200,25 @@ def test_real_tokenflex_export_has_no_users_but_off_hours_burn(
     assert off["weekend_tokens"] == pytest.approx(weekend)
     assert off["holiday_tokens"] == 0 and weekend > 0
     assert date.fromisoformat(body["as_of"]) == date(2011, 12, 30)
+
+
+def test_without_prices_the_money_is_left_out_and_said_so(client: TestClient, org: Org) -> None:
+    synth = synthetic_organization(2)
+    files = {"file": ("s.csv", account_export_csv(synth), "text/csv")}
+    assert client.post("/v1/usage/imports", headers=org.headers, files=files).is_success
+    bare = _insights(client, org)
+    assert bare["token_price"] is None and bare["summary"]["migration_candidates"] == 0
+    assert bare["summary"]["annual_saving_if_moved"] is None
+    assert bare["summary"]["off_hours"]["value"] is None
+    assert any("No price book and no purchase" in n for n in bare["notes"])
+    assert any("no country" in n for n in bare["notes"])
+
+    pack = {"purchased_on": "2025-06-01", "tokens": 10000, "unit_price": "2.70"}
+    assert client.post("/v1/purchases", headers=org.headers, json=pack).is_success
+    bought = _insights(client, org)
+    assert bought["token_price"]["source"] == "latest_purchase"
+    assert bought["token_price"]["unit_price"] == "2.70"
+    assert any("No named-user price in USD" in n for n in bought["notes"])
+    assert bought["summary"]["segments"]["power"] == sum(
+        1 for u in synth.users if u.segment == "power"
+    )
