@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from app.api.deps import PrincipalDep, SessionDep, SettingsDep
 from app.db.tables import KnownChange
 from app.schemas.changes import ChangeRead
-from app.schemas.common import ERROR_RESPONSES, PageOffset
+from app.schemas.common import ERROR_RESPONSES, ErrorRead, PageOffset
 from app.schemas.insights import (
     FindingKind,
     InsightsApplied,
@@ -102,6 +102,7 @@ def _change(row: KnownChange) -> ChangeRead:
     status_code=201,
     response_model=InsightsApplied,
     summary="Move migration candidates to named-user subscriptions",
+    responses={409: {"model": ErrorRead, "description": "Every chosen pair is already moved"}},
 )
 def apply_insights(
     body: InsightsApply, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
