@@ -15,6 +15,7 @@ from app.api import (
     documents,
     forecasts,
     health,
+    keys,
     organizations,
     plan,
     price_books,
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recommendations,
         documents,
         backtests,
+        keys,
     )
     for module in routers:
         app.include_router(module.router)
