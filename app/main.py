@@ -23,6 +23,7 @@ from app.api import (
     recommendations,
     usage,
 )
+from app.api.idempotency import IdempotencyMiddleware, document_idempotency
 from app.db.session import build_engine, session_factory
 from app.errors import install_error_handlers
 from app.settings import Settings
@@ -34,6 +35,10 @@ tokencast tells an organization how many licence tokens to buy, and proves it.
 Every `/v1` route needs `Authorization: Bearer <api key>`; a key belongs to one organization and
 only ever sees that organization's data. Money is a decimal string with its currency; dates are
 ISO `YYYY-MM-DD`. Errors share one shape: `{"error": "<code>", "detail": "<what and where>"}`.
+
+Every write (POST, PUT, PATCH, DELETE) accepts an `Idempotency-Key` header: a retry with the
+same key, path and body gets the first successful reply again (header `Idempotent-Replayed`);
+the key with another request, or while its first request still runs, answers 409.
 """
 
 
@@ -81,4 +86,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
+    app.add_middleware(IdempotencyMiddleware)
+    document_idempotency(app)
     return app

@@ -12,8 +12,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.idempotency import CLAIM_SCOPE_KEY
 from app.db.session import session_scope
 from app.errors import UnauthorizedError
+from app.services.idempotency import mark_committed
 from app.services.keys import Principal, authenticate, now, record_use, use_is_stale
 from app.settings import Settings
 
@@ -27,10 +29,14 @@ def get_session(request: Request) -> Iterator[Session]:
 
     With scope="function" FastAPI runs the code after `yield` when the route returns and before
     the reply goes out, so a failed commit reaches the client as an error instead of being lost.
+    A write sent with an Idempotency-Key marks its claim in the same transaction as its work.
     """
     writes = request.method not in ("GET", "HEAD", "OPTIONS")
     with session_scope(request.app.state.session_factory, writes=writes) as session:
         yield session
+        claim_id = request.scope.get(CLAIM_SCOPE_KEY)
+        if claim_id is not None:
+            mark_committed(session, claim_id)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -176,3 +176,45 @@ def test_recommendation_during_an_import_sees_all_of_it_or_none(
     )
     assert (rec_reply.status_code, import_reply.status_code) == (201, 201), rec_reply.text
     assert _decision_inputs(live, headers, strict_json(rec_reply)) in serial
+
+
+def test_simultaneous_retries_with_one_idempotency_key_store_once(
+    live_url: str, live: TestClient
+) -> None:
+    headers = {**new_key(live_url, "retries"), "Idempotency-Key": "pack-2024-01"}
+    pack = {"purchased_on": "2024-01-10", "tokens": 5000, "unit_price": "2.85"}
+    replies = at_once(*[lambda: live.post("/v1/purchases", headers=headers, json=pack)] * 6)
+    created = [strict_json(r)["id"] for r in replies if r.status_code == 201]
+    busy = [strict_json(r)["error"] for r in replies if r.status_code == 409]
+    assert len(created) + len(busy) == 6 and created, [r.text for r in replies]
+    assert set(busy) <= {"idempotency_in_progress"}
+    assert len(set(created)) == 1
+    stored = strict_json(live.get("/v1/purchases", headers=headers))["purchases"]
+    assert [p["id"] for p in stored] == created[:1]
+
+
+@pytest.mark.slow
+def test_a_retry_while_the_recommendation_runs_is_told_it_is_in_progress(
+    live_url: str, live: TestClient
+) -> None:
+    headers = new_key(live_url, "slow retry")
+    records = _history(200, date(2023, 1, 2))
+    assert live.post("/v1/usage", headers=headers, json={"records": records}).status_code == 201
+    assert live.put("/v1/price-book", headers=headers, json=PRICE_BOOK).status_code == 200
+    headers["Idempotency-Key"] = "rec-1"
+    ask = {"purchase_date": "2023-07-21"}
+    first, retry = at_once(
+        *[lambda: live.post("/v1/recommendations", headers=headers, json=ask)] * 2, stagger=0.5
+    )
+    assert first.status_code == 201, first.text
+    if live_url.startswith("sqlite"):
+        # SQLite writers take turns: the retry's claim waits for the first request's commit,
+        # then finds it still finishing or already done.
+        assert retry.status_code in (201, 409)
+        if retry.status_code == 201:
+            assert strict_json(retry)["id"] == strict_json(first)["id"]
+    else:
+        assert strict_json(retry)["error"] == "idempotency_in_progress"
+    later = live.post("/v1/recommendations", headers=headers, json=ask)
+    assert later.headers["idempotent-replayed"] == "true"
+    assert strict_json(later)["id"] == strict_json(first)["id"]
