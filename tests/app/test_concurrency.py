@@ -16,13 +16,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app.db.migrate import upgrade_to_head
-from app.db.session import build_engine, session_factory, session_scope
 from app.main import create_app
-from app.services.keys import create_key, create_organization
 from app.settings import Settings
 from tests.app.helpers import PRICE_BOOK, strict_json
-from tests.conftest import BACKENDS, _postgres_database
+from tests.app.live import fresh_database, new_org
+from tests.conftest import BACKENDS
 
 USERS = 40
 
@@ -31,16 +29,7 @@ USERS = 40
 def live_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
-        upgrade_to_head(url)
-        yield url
-        return
-    gen = _postgres_database()
-    url = next(gen)
-    upgrade_to_head(url)
-    yield url
-    gen.close()
+    yield from fresh_database(request.param, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +40,7 @@ def live(live_url: str) -> Iterator[TestClient]:
 
 
 def new_key(url: str, name: str) -> dict[str, str]:
-    engine = build_engine(url)
-    try:
-        with session_scope(session_factory(engine)) as s:
-            org = create_organization(s, name=name)
-            raw = create_key(s, organization_id=org.id)[1]
-    finally:
-        engine.dispose()
-    return {"Authorization": f"Bearer {raw}"}
+    return new_org(url, name)[1]
 
 
 def at_once(*calls: Callable[[], httpx.Response], stagger: float = 0.0) -> list[httpx.Response]:
