@@ -12,7 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.tables import IdempotencyKey
+from app.main import create_app
 from app.services import idempotency as svc
+from app.settings import Settings
 from tests.app.helpers import PRICE_BOOK, assert_error, strict_json
 from tests.conftest import Org
 
@@ -231,3 +233,15 @@ def test_a_retried_recommendation_has_the_same_id(client: TestClient, org: Org) 
     assert (first.status_code, again.status_code) == (201, 201)
     assert strict_json(again)["id"] == strict_json(first)["id"]
     assert strict_json(again)["document"] == strict_json(first)["document"]
+
+
+def test_an_oversized_body_is_refused_before_it_is_kept(
+    settings: Settings, factory: sessionmaker[Session], org: Org
+) -> None:
+    app = create_app(settings.model_copy(update={"max_upload_bytes": 2048}))
+    with TestClient(app) as small:
+        app.state.session_factory = factory
+        headers = {**org.headers, "Idempotency-Key": "big", "Content-Type": "text/csv"}
+        too_big = b"x" * (2048 + 1024 * 1024 + 1)
+        assert_error(small.post("/v1/usage/imports", headers=headers, content=too_big), 413)
+        assert _row(factory, org, "big") is None
