@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -127,7 +128,9 @@ async def _run_claimed(
 
     try:
         await app(scope, replay_body, hold)
-    except BaseException:
+    except Exception:
+        # The request is over and rolled back. (On cancellation its thread may still commit,
+        # so the claim stays: "running" is taken over later, "committed" never runs again.)
         await run_in_threadpool(_release, factory, claim_id)
         raise
 
@@ -199,8 +202,11 @@ def _claim(
 
 
 def _finish(factory: sessionmaker[Session], claim_id: int, reply: svc.StoredReply) -> None:
-    with session_scope(factory) as session:
-        svc.finish(session, claim_id, reply)
+    try:
+        with session_scope(factory) as session:
+            svc.finish(session, claim_id, reply)
+    except SQLAlchemyError:  # the work is done: the client still gets its reply
+        log.exception("could not keep the reply of an idempotent request")
 
 
 def _release(factory: sessionmaker[Session], claim_id: int) -> None:
