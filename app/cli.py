@@ -1,4 +1,5 @@
-"""The operator's commands: migrate, serve, create-org, create-key, demo, backtest, simulate."""
+"""The operator's commands: migrate, serve, create-org, create-key, revoke-key, demo, backtest,
+simulate."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from app.db.migrate import upgrade_to_head
 from app.db.session import build_engine, session_factory, session_scope
 from app.errors import ServiceError
 from app.main import configure_logging
-from app.services.keys import ALL_SCOPES, create_key, create_organization
+from app.services.keys import ALL_SCOPES, create_key, create_organization, revoke_key
 from app.settings import Settings
 from models.decision.types import PriceBook
 
@@ -65,6 +66,16 @@ def cmd_create_key(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps({"key_id": key_id, "api_key": raw, "scopes": list(scopes)}))
     else:
         print(f"API key {key_id} with scopes {', '.join(scopes)} (shown once): {raw}")
+    return 0
+
+
+def cmd_revoke_key(settings: Settings, args: argparse.Namespace) -> int:
+    factory = session_factory(build_engine(settings.database_url))
+    org = uuid.UUID(args.org) if args.org else None
+    with session_scope(factory) as session:
+        row = revoke_key(session, org, uuid.UUID(args.key_id))
+        revoked = row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else ""
+    print(f"API key {args.key_id} revoked at {revoked}")
     return 0
 
 
@@ -159,6 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     key.add_argument("--json", action="store_true")
     key.set_defaults(func=cmd_create_key)
+    revoke = sub.add_parser("revoke-key", help="revoke an API key: it answers 401 from now on")
+    revoke.add_argument("key_id", help="the key's id (create-key prints it; GET /v1/keys lists)")
+    revoke.add_argument("--org", help="refuse unless the key belongs to this organization")
+    revoke.set_defaults(func=cmd_revoke_key)
     demo = sub.add_parser("demo", help="import the bundled real export and recommend a purchase")
     demo.add_argument("--out", default="tokencast-demo", help="folder for the documents")
     demo.add_argument("--seed", type=int, default=2011)

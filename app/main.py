@@ -16,6 +16,7 @@ from app.api import (
     forecasts,
     health,
     insights,
+    keys,
     named_user_prices,
     organizations,
     plan,
@@ -25,6 +26,7 @@ from app.api import (
     reports,
     usage,
 )
+from app.api.idempotency import IdempotencyMiddleware, document_idempotency
 from app.db.session import build_engine, session_factory
 from app.errors import install_error_handlers
 from app.settings import Settings
@@ -36,6 +38,10 @@ tokencast tells an organization how many licence tokens to buy, and proves it.
 Every `/v1` route needs `Authorization: Bearer <api key>`; a key belongs to one organization and
 only ever sees that organization's data. Money is a decimal string with its currency; dates are
 ISO `YYYY-MM-DD`. Errors share one shape: `{"error": "<code>", "detail": "<what and where>"}`.
+
+Every write (POST, PUT, PATCH, DELETE) accepts an `Idempotency-Key` header: a retry with the
+same key, path and body gets the first successful reply again (header `Idempotent-Replayed`);
+the key with another request, or while its first request still runs, answers 409.
 """
 
 
@@ -82,7 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         named_user_prices,
         insights,
         reports,
+        keys,
     )
     for module in routers:
         app.include_router(module.router)
+    app.add_middleware(IdempotencyMiddleware)
+    document_idempotency(app)
     return app

@@ -22,6 +22,12 @@ class Settings(BaseSettings):
         description="When set, user e-mails are stored as a keyed hash (HMAC-SHA256) "
         "instead of the normalized address.",
     )
+    idempotency_ttl_seconds: int = Field(
+        default=24 * 3600,
+        ge=60,
+        le=30 * 24 * 3600,
+        description="How long the reply to a write sent with an Idempotency-Key is kept.",
+    )
     log_level: str = "INFO"
     segment_power_days_per_week: float = Field(
         default=4.0,

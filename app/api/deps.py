@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.idempotency import CLAIM_SCOPE_KEY
 from app.db.session import session_scope
 from app.errors import UnauthorizedError
-from app.services.keys import Principal, authenticate
+from app.services.idempotency import mark_committed
+from app.services.keys import Principal, authenticate, now, record_use, use_is_stale
 from app.settings import Settings
+
+log = logging.getLogger(__name__)
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer tc_...`")
 
@@ -22,10 +29,14 @@ def get_session(request: Request) -> Iterator[Session]:
 
     With scope="function" FastAPI runs the code after `yield` when the route returns and before
     the reply goes out, so a failed commit reaches the client as an error instead of being lost.
+    A write sent with an Idempotency-Key marks its claim in the same transaction as its work.
     """
     writes = request.method not in ("GET", "HEAD", "OPTIONS")
     with session_scope(request.app.state.session_factory, writes=writes) as session:
         yield session
+        claim_id = request.scope.get(CLAIM_SCOPE_KEY)
+        if claim_id is not None:
+            mark_committed(session, claim_id)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -40,12 +51,27 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_principal(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    background: BackgroundTasks,
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise UnauthorizedError("missing API key: send 'Authorization: Bearer <api key>'")
-    return authenticate(session, credentials.credentials)
+    principal = authenticate(session, credentials.credentials)
+    if use_is_stale(principal, now()):
+        # After the reply, in a transaction of its own: a read stays a read, and the request
+        # never waits for the key's row.
+        background.add_task(_record_use, request.app.state.session_factory, principal.key_id)
+    return principal
+
+
+def _record_use(factory: sessionmaker[Session], key_id: uuid.UUID) -> None:
+    try:
+        with session_scope(factory) as session:
+            record_use(session, key_id, at=now())
+    except SQLAlchemyError:
+        log.warning("could not record an API key's last use", exc_info=True)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

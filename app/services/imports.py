@@ -10,6 +10,7 @@ from app.ingest.formats import parse_usage_file
 from app.ingest.records import ParsedUsage
 from app.schemas.usage import UsageImportRead
 from app.services.usage import store_records, user_key_function
+from app.services.usage_locks import lock_usage
 
 
 def import_file(
@@ -27,6 +28,8 @@ def import_file(
 def import_parsed(
     session: Session, *, organization_id: uuid.UUID, parsed: ParsedUsage
 ) -> UsageImportRead:
+    # Before reading what is stored: concurrent imports of one organization take turns.
+    lock_usage(session, organization_id, exclusive=True)
     result = store_records(
         session, organization_id=organization_id, records=parsed.records, source=parsed.format
     )

@@ -20,6 +20,7 @@ from app.errors import UnprocessableError
 from app.ingest.records import UsageRecord
 from app.limits import MAX_NAME, MAX_TOKENS_PER_ROW, has_control_characters
 from app.schemas.usage import UsageRecordIn
+from app.services.usage_locks import lock_usage
 from models.series import DailySeries
 
 USER_KEY_LENGTH = 320
@@ -161,7 +162,12 @@ def daily_totals(
 def history_series(
     session: Session, organization_id: uuid.UUID, *, as_of: date | None
 ) -> DailySeries:
-    """The organization's daily history up to `as_of` (inclusive), zeros where no rows."""
+    """The organization's daily history up to `as_of` (inclusive), zeros where no rows.
+
+    No import commits from here to the end of the caller's transaction, so what it reads later
+    about the same usage (the document's data facts) agrees with this history.
+    """
+    lock_usage(session, organization_id, exclusive=False)
     covered = covered_range(session, organization_id)
     if covered is None:
         raise UnprocessableError(
