@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +14,7 @@ from app.api import (
     documents,
     forecasts,
     health,
+    metrics,
     organizations,
     plan,
     price_books,
@@ -22,8 +22,11 @@ from app.api import (
     recommendations,
     usage,
 )
+from app.api.body_limit import BodyLimitMiddleware
 from app.db.session import build_engine, session_factory
 from app.errors import install_error_handlers
+from app.observability import logs
+from app.observability.middleware import ObservabilityMiddleware
 from app.settings import Settings
 from models.forecasting.prophet_model import warm_up
 
@@ -36,9 +39,16 @@ ISO `YYYY-MM-DD`. Errors share one shape: `{"error": "<code>", "detail": "<what 
 """
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
+def configure_logging(level: str, fmt: str = "json") -> None:
+    logs.configure_logging(level, "text" if fmt == "text" else "json")
+
+
+def server_app() -> FastAPI:
+    """The factory for servers that start the app themselves, once per worker process
+    (`uvicorn --factory app.main:server_app --workers N`): settings, logging, then the app."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -79,4 +89,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
+    if settings.metrics_enabled:
+        app.include_router(metrics.router)
+    # The last added runs first: the request id must be set before the body limit can answer.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.add_middleware(ObservabilityMiddleware, record_metrics=settings.metrics_enabled)
     return app

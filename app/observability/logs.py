@@ -1,0 +1,81 @@
+"""Structured logs: one JSON object per line, each with the request id it was written under.
+
+What goes into a line is chosen here, field by field, not dumped from the request: the access
+line carries the method, the route's path template (never the raw path or the query string, which
+may hold user names or e-mails) and the status, so no personal data or API key reaches the logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import IO, Any, Literal
+
+from app.observability.context import current_request_id
+
+# Fields a log call may add with `extra=`; anything else a record carries is left out.
+EXTRA_FIELDS = ("method", "path", "status", "duration_ms")
+_HANDLER_MARK = "_tokencast_handler"
+# uvicorn's access line holds the raw path with its query string: ours replaces it.
+_SERVER_LOGGERS = ("uvicorn", "uvicorn.error")
+_SERVER_ACCESS_LOGGER = "uvicorn.access"
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp every record with the request id of the request being served (or None)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = current_request_id()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """time (UTC, ISO 8601, ms), level, logger, message, request_id, then the known extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        for name in EXTRA_FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                line[name] = value
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s")
+
+
+def configure_logging(
+    level: str, fmt: Literal["json", "text"] = "json", stream: IO[str] | None = None
+) -> logging.Handler:
+    """Send every log record to one handler on the root logger; calling it again replaces it."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
+        root.removeHandler(old)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    setattr(handler, _HANDLER_MARK, True)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in _SERVER_LOGGERS:
+        server = logging.getLogger(name)
+        server.handlers.clear()
+        server.propagate = True
+    access = logging.getLogger(_SERVER_ACCESS_LOGGER)
+    access.handlers.clear()
+    access.propagate = False
+    logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
+    return handler
