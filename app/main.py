@@ -96,6 +96,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
+        upload_paths=usage.UPLOAD_PATHS,
     )
-    app.add_middleware(ObservabilityMiddleware, record_metrics=settings.metrics_enabled)
+    app.add_middleware(
+        ObservabilityMiddleware,
+        record_metrics=settings.metrics_enabled,
+        access_log=settings.access_log,
+    )
     return app

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         "instead of the normalized address.",
     )
     log_level: str = "INFO"
+    access_log: bool = Field(
+        default=True,
+        description="One INFO line per request (method, route template, status, duration); "
+        "off when a proxy in front logs requests already.",
+    )
     log_format: Literal["json", "text"] = Field(
         default="json", description="json: one JSON object per line; text: for a terminal."
     )

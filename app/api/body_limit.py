@@ -1,15 +1,13 @@
 """The request body limit, as pure ASGI middleware: 413 before an oversized body is read.
 
-A declared Content-Length over the limit is answered at once, without reading the body; a body
-without one (chunked) is counted as it streams in and stopped at the first byte over the limit,
-so no route ever holds more than the limit in memory. File uploads (the routes whose OpenAPI
-request body is multipart/form-data) take max_upload_bytes plus room for the multipart framing;
-every other route takes max_body_bytes.
+A declared Content-Length over the limit is answered at once, without reading the body (within
+it, the server delivers exactly the declared bytes); a body without one (chunked) is counted as
+it streams in and stopped at the first chunk over the limit, so no route ever holds more than
+the limit in memory. File uploads (the paths given as upload_paths) take max_upload_bytes plus
+room for the multipart framing; every other route takes max_body_bytes.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,18 +24,6 @@ class BodyTooLargeError(HTTPException):
         super().__init__(status_code=413, detail=detail)
 
 
-def upload_paths(app: Any) -> frozenset[str]:
-    """Paths whose request body is a multipart upload, read from the app's OpenAPI schema."""
-    schema: dict[str, Any] = app.openapi()
-    found = set()
-    for path, operations in schema.get("paths", {}).items():
-        for operation in operations.values():
-            content = operation.get("requestBody", {}).get("content", {})
-            if "multipart/form-data" in content:
-                found.add(path)
-    return frozenset(found)
-
-
 def _content_length(scope: Scope) -> int | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
@@ -49,16 +35,21 @@ def _content_length(scope: Scope) -> int | None:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_upload_bytes: int,
+        upload_paths: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
-        self._uploads: frozenset[str] | None = None
+        self.upload_paths = upload_paths
 
     def _limit(self, scope: Scope) -> tuple[int, str]:
-        if self._uploads is None:
-            self._uploads = upload_paths(scope["app"])
-        if scope["path"] in self._uploads:
+        if scope["path"] in self.upload_paths:
             limit = self.max_upload_bytes + MULTIPART_ROOM
             why = f"a file of at most {self.max_upload_bytes} bytes (TOKENCAST_MAX_UPLOAD_BYTES)"
             return limit, f"request body: more than {limit} bytes; this route takes {why}"
@@ -71,11 +62,14 @@ class BodyLimitMiddleware:
             return
         limit, detail = self._limit(scope)
         declared = _content_length(scope)
-        if declared is not None and declared > limit:
-            await envelope(413, "payload_too_large", detail)(scope, receive, send)
+        if declared is not None:
+            if declared > limit:
+                await envelope(413, "payload_too_large", detail)(scope, receive, send)
+                return
+            # The server hands the app exactly the declared bytes: nothing left to count.
+            await self.app(scope, receive, send)
             return
         received = 0
-        started = False
 
         async def counted() -> Message:
             nonlocal received
@@ -83,18 +77,8 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    # an HTTPException: FastAPI's handlers answer it with the envelope
                     raise BodyTooLargeError(detail)
             return message
 
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted, watched)
-        except BodyTooLargeError:
-            # Read outside FastAPI's body parsing (no handler turned it into a reply).
-            if started:
-                raise
-            await envelope(413, "payload_too_large", detail)(scope, receive, send)
+        await self.app(scope, counted, send)

@@ -18,6 +18,8 @@ from app.services.imports import check_record_count, import_file, import_parsed
 
 router = APIRouter(prefix="/v1/usage", tags=["usage"], responses=ERROR_RESPONSES)
 MAX_DAILY_PAGE = 3660
+# Routes taking a file (multipart): their body limit is TOKENCAST_MAX_UPLOAD_BYTES.
+UPLOAD_PATHS = frozenset({"/v1/usage/imports"})
 
 
 @router.post("", status_code=201, response_model=UsageImportRead, summary="Add usage records")

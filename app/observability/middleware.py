@@ -2,7 +2,8 @@
 
 Pure ASGI rather than Starlette's BaseHTTPMiddleware, which runs the app in a task and copies the
 reply through a stream: this one only wraps `send` to read the status and add the header, so it
-costs a few microseconds per request (see bench/middleware_overhead.py).
+costs a few microseconds per request, most of them the access line (see
+bench/middleware_overhead.py and docs/middleware-overhead.md).
 """
 
 from __future__ import annotations
@@ -41,9 +42,12 @@ def route_template(scope: Scope) -> str:
 
 
 class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp, *, record_metrics: bool = True) -> None:
+    def __init__(
+        self, app: ASGIApp, *, record_metrics: bool = True, access_log: bool = True
+    ) -> None:
         self.app = app
         self.record_metrics = record_metrics
+        self.access_log = access_log
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -87,7 +91,7 @@ class ObservabilityMiddleware:
             children[0].inc()
             children[1].observe(seconds)
         level = logging.DEBUG if route in _QUIET_ROUTES and status < 400 else logging.INFO
-        if log.isEnabledFor(level):
+        if self.access_log and log.isEnabledFor(level):
             duration_ms = round(seconds * 1000, 2)
             extra = {"method": method, "path": route, "status": status, "duration_ms": duration_ms}
             log.log(level, "%s %s %s %.2f ms", method, route, status, duration_ms, extra=extra)

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.usage import UPLOAD_PATHS
 from app.main import create_app
 from app.settings import Settings
 from tests.app.helpers import PRICE_BOOK, assert_error, strict_json
@@ -142,6 +143,17 @@ def test_uploads_take_their_own_larger_limit(make_client: MakeClient, org: Org) 
         "/v1/usage/imports", headers=org.headers, files={"file": ("h.csv", huge, "text/csv")}
     )
     assert_error(reply, 413, "request body", "TOKENCAST_MAX_UPLOAD_BYTES")
+
+
+def test_every_upload_route_takes_the_upload_limit(settings: Settings) -> None:
+    schema = create_app(settings).openapi()
+    multipart = {
+        path
+        for path, operations in schema["paths"].items()
+        for op in operations.values()
+        if "multipart/form-data" in op.get("requestBody", {}).get("content", {})
+    }
+    assert multipart == UPLOAD_PATHS
 
 
 # --- rows per import -------------------------------------------------------------------------

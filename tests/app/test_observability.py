@@ -173,3 +173,11 @@ def test_text_format_carries_the_request_id(client: TestClient) -> None:
         root.setLevel(saved[1])
     assert f"[{reply.headers['X-Request-ID']}]" in stream.getvalue()
     assert strict_json(reply)["error"] == "not_found"
+
+
+def test_the_access_line_can_be_turned_off(settings: Settings, log_stream: io.StringIO) -> None:
+    app = create_app(settings.model_copy(update={"access_log": False}))
+    with TestClient(app) as client:
+        reply = client.get("/no/such/route")
+    assert GENERATED_ID.fullmatch(reply.headers["X-Request-ID"])
+    assert _access(log_stream) == []
