@@ -75,16 +75,27 @@ class TextFormatter(logging.Formatter):
 
 
 def configure_logging(
-    level: str, fmt: Literal["json", "text"] = "json", stream: IO[str] | None = None
-) -> logging.Handler:
-    """Send every log record to one handler on the root logger; calling it again replaces it."""
+    level: str,
+    fmt: Literal["json", "text"] = "json",
+    stream: IO[str] | None = None,
+    *,
+    force: bool = False,
+) -> logging.Handler | None:
+    """Send every log record to one handler on the root logger; calling it again replaces it.
+
+    As logging.basicConfig, it leaves a root logger that already has other handlers alone (an
+    embedding program or a test runner configured logging), unless `force`.
+    """
+    logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
+    root = logging.getLogger()
+    if not force and any(not getattr(h, _HANDLER_MARK, False) for h in root.handlers):
+        return None
     # No line shows the source file, thread or process, so records need not look them up (the
     # logging HOWTO's "Optimization" settings): a third off the cost of the access line.
     logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
         root.removeHandler(old)
     handler = logging.StreamHandler(stream or sys.stderr)
@@ -100,5 +111,4 @@ def configure_logging(
     access = logging.getLogger(_SERVER_ACCESS_LOGGER)
     access.handlers.clear()
     access.propagate = False
-    logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
     return handler

@@ -25,6 +25,29 @@ ACCESS_FIELDS = {
 }  # fmt: skip
 
 
+def test_logging_already_configured_elsewhere_is_left_alone() -> None:
+    root = logging.getLogger()
+    foreign = logging.NullHandler()
+    saved = list(root.handlers)
+    root.handlers[:] = [foreign]
+    try:
+        assert configure_logging("INFO") is None
+        assert root.handlers == [foreign]
+    finally:
+        root.handlers[:] = saved
+
+
+_GLOBALS = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing")
+
+
+@pytest.fixture(autouse=True)
+def _logging_globals() -> Iterator[None]:
+    saved = {name: getattr(logging, name) for name in _GLOBALS}
+    yield
+    for name, value in saved.items():
+        setattr(logging, name, value)
+
+
 @pytest.fixture
 def log_stream() -> Iterator[io.StringIO]:
     """The service's own logging set-up, writing to a buffer; the root logger restored after."""
@@ -35,7 +58,7 @@ def log_stream() -> Iterator[io.StringIO]:
     client_level = test_client_log.level
     test_client_log.setLevel(logging.WARNING)
     stream = io.StringIO()
-    configure_logging("DEBUG", "json", stream=stream)
+    configure_logging("DEBUG", "json", stream=stream, force=True)
     yield stream
     root.handlers[:] = saved[0]
     root.setLevel(saved[1])
@@ -166,7 +189,7 @@ def test_text_format_carries_the_request_id(client: TestClient) -> None:
     saved = (list(root.handlers), root.level)
     stream = io.StringIO()
     try:
-        configure_logging("INFO", "text", stream=stream)
+        configure_logging("INFO", "text", stream=stream, force=True)
         reply = client.get("/no/such/route")
     finally:
         root.handlers[:] = saved[0]
