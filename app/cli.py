@@ -35,7 +35,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from app.main import create_app
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # log_config=None: logging is already configured (JSON lines); uvicorn's access line, with
+    # the raw query string, is replaced by the app's own.
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+    )
     return 0
 
 
@@ -210,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if args.command != "migrate":
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:

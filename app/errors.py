@@ -14,7 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.ingest.records import UsageImportError
+from app.ingest.records import TooManyRowsError, UsageImportError
+from app.observability.context import REQUEST_ID_HEADER
 from models.errors import (
     InsufficientHistoryError,
     InvalidInputError,
@@ -71,6 +72,7 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     InvalidPriceBookError: (422, "invalid_price_book"),
     InvalidInputError: (422, "invalid_input"),
     UsageImportError: (422, "invalid_usage_file"),
+    TooManyRowsError: (413, "too_many_rows"),
 }
 
 HTTP_CODES = {
@@ -132,5 +134,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
-        log.error("unhandled error, request_id=%s", request_id, exc_info=exc)
-        return envelope(500, "internal_error", f"unexpected error; request id {request_id}")
+        log.error(
+            "unhandled %s, request_id=%s",
+            type(exc).__name__,
+            request_id,
+            exc_info=exc,
+            extra={"request_id": request_id},
+        )
+        detail = f"unexpected error; request id {request_id}"
+        return envelope(500, "internal_error", detail, {REQUEST_ID_HEADER: request_id})

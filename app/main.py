@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +16,7 @@ from app.api import (
     health,
     insights,
     keys,
+    metrics,
     named_user_prices,
     organizations,
     plan,
@@ -26,9 +26,12 @@ from app.api import (
     reports,
     usage,
 )
+from app.api.body_limit import BodyLimitMiddleware
 from app.api.idempotency import IdempotencyMiddleware, document_idempotency
 from app.db.session import build_engine, session_factory
 from app.errors import install_error_handlers
+from app.observability import logs
+from app.observability.middleware import ObservabilityMiddleware
 from app.settings import Settings
 from models.forecasting.prophet_model import warm_up
 
@@ -45,9 +48,16 @@ the key with another request, or while its first request still runs, answers 409
 """
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("cmdstanpy").setLevel(logging.WARNING)
+def configure_logging(level: str, fmt: str = "json") -> None:
+    logs.configure_logging(level, "text" if fmt == "text" else "json")
+
+
+def server_app() -> FastAPI:
+    """The factory for servers that start the app themselves, once per worker process
+    (`uvicorn --factory app.main:server_app --workers N`): settings, logging, then the app."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -93,5 +103,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     app.add_middleware(IdempotencyMiddleware)
+    if settings.metrics_enabled:
+        app.include_router(metrics.router)
+    # The last added runs first: the request id must be set before the body limit can answer.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        upload_paths=usage.UPLOAD_PATHS,
+    )
+    app.add_middleware(
+        ObservabilityMiddleware,
+        record_metrics=settings.metrics_enabled,
+        access_log=settings.access_log,
+    )
     document_idempotency(app)
     return app

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,8 +17,31 @@ class Settings(BaseSettings):
         "PostgreSQL: postgresql+psycopg://user@host:5432/db",
     )
     forecast_paths: int = Field(default=1000, ge=100, le=20000)
+    max_forecast_paths: int = Field(
+        default=5000,
+        ge=100,
+        le=20000,
+        description="Most sample paths a request may ask for (a forecast's n_paths, a backtest's).",
+    )
     max_horizon_days: int = Field(default=730, ge=30, le=3650)
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    max_body_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body of any route but file uploads (which take "
+        "max_upload_bytes); checked against Content-Length and against the bytes streamed.",
+    )
+    max_import_rows: int = Field(
+        default=1_000_000,
+        ge=1,
+        description="Most data rows one import takes: a file's rows, or the records of one "
+        "JSON request.",
+    )
+    metrics_enabled: bool = Field(
+        default=True,
+        description="Serve Prometheus metrics at GET /metrics (unauthenticated: keep it off the "
+        "public network).",
+    )
     user_key_secret: str | None = Field(
         default=None,
         description="When set, user e-mails are stored as a keyed hash (HMAC-SHA256) "
@@ -62,6 +87,23 @@ class Settings(BaseSettings):
         description="Insights: real use is a day used inside a week with at least this many "
         "days used (isolated days after the last one are dormant burn).",
     )
+    access_log: bool = Field(
+        default=True,
+        description="One INFO line per request (method, route template, status, duration); "
+        "off when a proxy in front logs requests already.",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object per line; text: for a terminal."
+    )
+
+    @model_validator(mode="after")
+    def _paths_within_limit(self) -> Settings:
+        if self.forecast_paths > self.max_forecast_paths:
+            raise ValueError(
+                f"forecast_paths ({self.forecast_paths}) exceeds max_forecast_paths "
+                f"({self.max_forecast_paths})"
+            )
+        return self
 
 
 def get_settings() -> Settings:

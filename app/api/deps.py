@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.idempotency import CLAIM_SCOPE_KEY
 from app.db.session import session_scope
-from app.errors import UnauthorizedError
+from app.errors import UnauthorizedError, UnprocessableError
 from app.services.idempotency import mark_committed
 from app.services.keys import Principal, authenticate, now, record_use, use_is_stale
 from app.settings import Settings
@@ -48,6 +48,14 @@ def get_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def check_paths(n_paths: int, max_paths: int) -> None:
+    """Sample paths asked for by a request, within the service's limit."""
+    if n_paths > max_paths:
+        raise UnprocessableError(
+            f"n_paths: at most {max_paths} (TOKENCAST_MAX_FORECAST_PATHS), got {n_paths}"
+        )
 
 
 def get_principal(

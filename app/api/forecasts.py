@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 
-from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.api.deps import PrincipalDep, SessionDep, SettingsDep, check_paths
 from app.api.etags import not_modified
 from app.db.tables import Forecast
 from app.errors import UnprocessableError
@@ -37,15 +37,18 @@ def post_forecast(
     principal.require("read")
     if body.horizon_days > settings.max_horizon_days:
         raise UnprocessableError(
-            f"horizon_days: at most {settings.max_horizon_days} (got {body.horizon_days})"
+            f"horizon_days: at most {settings.max_horizon_days} (TOKENCAST_MAX_HORIZON_DAYS), "
+            f"got {body.horizon_days}"
         )
+    n_paths = settings.forecast_paths if body.n_paths is None else body.n_paths
+    check_paths(n_paths, settings.max_forecast_paths)
     run = svc.create_forecast(
         session,
         organization_id=principal.organization_id,
         horizon_days=body.horizon_days,
         as_of=body.as_of,
         model=body.model,
-        n_paths=settings.forecast_paths,
+        n_paths=n_paths,
         seed=body.seed,
     )
     return _reply(run.row, 201, None)

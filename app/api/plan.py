@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from app.api.deps import PrincipalDep, SessionDep, SettingsDep
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.plan import PlanCreate, PlanRead
+from app.services.imports import check_record_count
 from app.services.plan import plan
 from app.services.recommendations import ForecastLimits
 
@@ -22,6 +23,7 @@ def post_plan(
     recommendation and the forecast summary. Nothing is stored but the document (201: it is
     created), so its links work afterwards; the recommendation and forecast ids are not stored."""
     principal.require("plan:write")
+    check_record_count(len(body.usage), settings.max_import_rows, field="usage")
     reply = plan(
         session,
         organization_id=principal.organization_id,

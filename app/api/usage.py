@@ -14,10 +14,12 @@ from app.ingest.records import ParsedUsage
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.usage import DailyTokensRead, DailyUsageRead, UsageCreate, UsageImportRead
 from app.services import usage as svc
-from app.services.imports import import_file, import_parsed
+from app.services.imports import check_record_count, import_file, import_parsed
 
 router = APIRouter(prefix="/v1/usage", tags=["usage"], responses=ERROR_RESPONSES)
 MAX_DAILY_PAGE = 3660
+# Routes taking a file (multipart): their body limit is TOKENCAST_MAX_UPLOAD_BYTES.
+UPLOAD_PATHS = frozenset({"/v1/usage/imports"})
 
 
 @router.post("", status_code=201, response_model=UsageImportRead, summary="Add usage records")
@@ -30,6 +32,7 @@ def post_usage(
     replaced, so sending the same records twice changes nothing.
     """
     principal.require("usage:write")
+    check_record_count(len(body.records), settings.max_import_rows, field="records")
     records = svc.records_from_json(body.records, svc.user_key_function(settings.user_key_secret))
     parsed = ParsedUsage(
         format="json", records=records, rows_read=len(records), rows_merged=0, notes=[]
@@ -48,7 +51,8 @@ def post_import(
     Formats: Autodesk Enterprise Token Flex usage export; Autodesk Account token usage export
     (2026 column names or the older snake_case set); plain `date,tokens` or
     `date,user,product,tokens` CSV. A bad row answers 422 with its line number and nothing from
-    the file is stored.
+    the file is stored. 413 past TOKENCAST_MAX_UPLOAD_BYTES bytes or TOKENCAST_MAX_IMPORT_ROWS
+    data rows.
     """
     principal.require("usage:write")
     content = file.file.read(settings.max_upload_bytes + 1)
@@ -60,6 +64,7 @@ def post_import(
         filename=file.filename or "upload",
         content=content,
         user_key_secret=settings.user_key_secret,
+        max_rows=settings.max_import_rows,
     )
 
 

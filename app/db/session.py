@@ -17,8 +17,9 @@ def begin_writes(session: Session) -> None:
 
 
 def build_engine(url: str) -> Engine:
+    """hide_parameters: a database error's text never carries row values (user keys) to logs."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +41,7 @@ def build_engine(url: str) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

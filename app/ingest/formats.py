@@ -7,12 +7,13 @@ all or nothing, so one precise error (line, column, reason) is what the user nee
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 
 from app.ingest import account, enterprise, plain
-from app.ingest.records import ParsedUsage, UsageImportError, UsageRecord
+from app.ingest.records import ParsedUsage, TooManyRowsError, UsageImportError, UsageRecord
 from app.ingest.spec import (
     CachedUserKey,
     Columns,
@@ -41,11 +42,14 @@ FORMATS: tuple[FormatSpec, ...] = (
 _SHOWN_HEADER_COLUMNS = 12
 
 
-def parse_usage_file(filename: str, content: bytes, *, user_key: UserKey) -> ParsedUsage:
+def parse_usage_file(
+    filename: str, content: bytes, *, user_key: UserKey, max_rows: int | None = None
+) -> ParsedUsage:
     """Parse an uploaded usage file (CSV in any supported format, or XLSX).
 
     `user_key` turns an e-mail (or other user identifier) into the key that is stored; it is
-    called once per distinct user. Raises UsageImportError naming the line, column and reason.
+    called once per distinct user. Raises UsageImportError naming the line, column and reason,
+    and TooManyRowsError (naming the first line over the limit) past `max_rows` data rows.
     """
     if not content or content.isspace():
         raise UsageImportError(EMPTY_FILE)
@@ -53,13 +57,13 @@ def parse_usage_file(filename: str, content: bytes, *, user_key: UserKey) -> Par
         if not content.startswith(ZIP_MAGIC):
             raise UsageImportError("the file is named like an XLSX workbook but is not one")
         with Workbook(content) as book:
-            return _parse_workbook(book, user_key)
+            return _parse_workbook(book, user_key, max_rows)
     encoding, notes = text_encoding(content)
     table = csv_table(content, encoding)
     spec = detect_format(Columns(table.header))
     if spec is None:
         raise _unrecognised(table)
-    return _parse_table(table, spec, user_key, notes)
+    return _parse_table(table, spec, user_key, notes, max_rows)
 
 
 def detect_format(columns: Columns) -> FormatSpec | None:
@@ -82,12 +86,12 @@ def detect_format(columns: Columns) -> FormatSpec | None:
     return best
 
 
-def _parse_workbook(book: Workbook, user_key: UserKey) -> ParsedUsage:
+def _parse_workbook(book: Workbook, user_key: UserKey, max_rows: int | None) -> ParsedUsage:
     first: Table | None = None
     for table in book.tables():
         spec = detect_format(Columns(table.header))
         if spec is not None:
-            return _parse_table(table, spec, user_key, [f"read from {table.source}"])
+            return _parse_table(table, spec, user_key, [f"read from {table.source}"], max_rows)
         first = first or table
     if first is None:
         raise UsageImportError("the workbook has no non-empty sheet")
@@ -116,6 +120,14 @@ def _require(columns: Columns, spec: FormatSpec, line: int) -> None:
             f"missing required column{plural} {names} (the header looks like the {spec.title})",
             line=line,
         )
+
+
+def too_many_rows(max_rows: int, *, line: int | None = None) -> TooManyRowsError:
+    return TooManyRowsError(
+        f"more than {max_rows} data rows, the most one import takes "
+        "(TOKENCAST_MAX_IMPORT_ROWS); split the data into smaller imports",
+        line=line,
+    )
 
 
 @dataclass
@@ -157,12 +169,16 @@ def _merge_rows(table: Table, read: RowReader) -> _Merged:
 
 
 def _parse_table(
-    table: Table, spec: FormatSpec, user_key: UserKey, notes: list[str]
+    table: Table, spec: FormatSpec, user_key: UserKey, notes: list[str], max_rows: int | None
 ) -> ParsedUsage:
     columns = Columns(table.header)
     _require(columns, spec, table.header_line)
     ctx = ReaderContext(columns, CachedUserKey(user_key))
-    merged = _merge_rows(table, spec.make_reader(ctx))
+    # islice costs nothing per row; the row after the last one allowed, if any, is the error
+    rows = table.rows if max_rows is None else islice(table.rows, max_rows)
+    merged = _merge_rows(replace(table, rows=rows), spec.make_reader(ctx))
+    if max_rows is not None and (extra := next(table.rows, None)) is not None:
+        raise too_many_rows(max_rows, line=extra[0])
     if merged.rows_read == 0:
         raise UsageImportError(
             "the header is not followed by any data rows", line=table.header_line

@@ -57,3 +57,7 @@ class UsageImportError(Exception):
         if self.field is not None:
             where.append(f"field {self.field!r}")
         return f"{', '.join(where)}: {self.reason}" if where else self.reason
+
+
+class TooManyRowsError(UsageImportError):
+    """More rows than one import takes (a limit of the service, not a fault in the file)."""

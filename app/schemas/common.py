@@ -116,5 +116,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorRead, "description": "Missing or invalid API key"},
     403: {"model": ErrorRead, "description": "The key lacks the scope"},
     404: {"model": ErrorRead, "description": "Not found in this organization"},
+    413: {"model": ErrorRead, "description": "Body or rows over the service's limit"},
     422: {"model": ErrorRead, "description": "Invalid input; the detail names the field"},
 }

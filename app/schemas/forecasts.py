@@ -27,6 +27,12 @@ class ForecastCreate(StrictModel):
         description="Random seed, recorded with the result. Default: derived from the history, "
         "horizon and model, so the same question on the same data gives the same answer.",
     )
+    n_paths: int | None = Field(
+        default=None,
+        ge=100,
+        description="Sample paths to simulate. Default: the service's setting "
+        "(TOKENCAST_FORECAST_PATHS); at most TOKENCAST_MAX_FORECAST_PATHS.",
+    )
 
 
 class CandidateRead(BaseModel):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.db.tables import Forecast
 from app.errors import NotFoundError, UnprocessableError
+from app.observability.metrics import FORECAST_SECONDS
 from app.services import changes as change_svc
 from app.services.keys import now
 from app.services.organizations import organization_country
@@ -102,9 +103,10 @@ def build_forecast(
     if model != "auto" and model not in MODELS:
         raise UnprocessableError(f"model: unknown '{model}'; use 'auto' or one of {sorted(MODELS)}")
     seed = derived_seed(history, horizon_days, model) if seed is None else seed
-    result = forecast(
-        history, horizon_days, n_paths=n_paths, seed=seed, model=model, country=country
-    )
+    with FORECAST_SECONDS.labels(model).time():
+        result = forecast(
+            history, horizon_days, n_paths=n_paths, seed=seed, model=model, country=country
+        )
     warnings = list(result.warnings)
     if as_of is not None and as_of > history.end:
         warnings.append(

@@ -7,7 +7,8 @@ import uuid
 from sqlalchemy.orm import Session
 
 from app.ingest.formats import parse_usage_file
-from app.ingest.records import ParsedUsage
+from app.ingest.records import ParsedUsage, TooManyRowsError
+from app.observability.metrics import IMPORT_ROWS
 from app.schemas.usage import UsageImportRead
 from app.services.usage import store_records, user_key_function
 from app.services.usage_locks import lock_usage
@@ -20,9 +21,21 @@ def import_file(
     filename: str,
     content: bytes,
     user_key_secret: str | None,
+    max_rows: int | None = None,
 ) -> UsageImportRead:
-    parsed = parse_usage_file(filename, content, user_key=user_key_function(user_key_secret))
+    parsed = parse_usage_file(
+        filename, content, user_key=user_key_function(user_key_secret), max_rows=max_rows
+    )
     return import_parsed(session, organization_id=organization_id, parsed=parsed)
+
+
+def check_record_count(count: int, max_rows: int, *, field: str) -> None:
+    """JSON records: the same limit as a file's rows, naming the first record over it."""
+    if count > max_rows:
+        raise TooManyRowsError(
+            f"{field}.{max_rows}: more than {max_rows} records, the most one import takes "
+            "(TOKENCAST_MAX_IMPORT_ROWS); send them in smaller batches"
+        )
 
 
 def import_parsed(
@@ -33,6 +46,7 @@ def import_parsed(
     result = store_records(
         session, organization_id=organization_id, records=parsed.records, source=parsed.format
     )
+    IMPORT_ROWS.labels(parsed.format).inc(parsed.rows_read)
     return UsageImportRead(
         format=parsed.format,
         rows_read=parsed.rows_read,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.db.tables import Forecast, Organization, Recommendation
 from app.errors import NotFoundError, UnprocessableError
+from app.observability.metrics import OPTIMIZER_SECONDS
 from app.services import documents as docs
 from app.services.decision_view import decision_body, price_book_facts
 from app.services.forecasts import ForecastRun, create_forecast, get_forecast, unpack_paths
@@ -111,17 +112,18 @@ def decide_and_document(
     """Price every quantity over the run's paths, write the document, return the reply body."""
     _check_covers(run.row, purchase, price_book)
     packs = existing_packs(run.history, pack_terms)
-    decision = decide(
-        run.paths,
-        run.row.first_day,
-        packs,
-        price_book,
-        purchase,
-        last_year_consumption_tokens=last_year_consumption(run.history),
-        objective=Objective(ask.objective),
-        cvar_alpha=ask.cvar_level,
-        service_level=ask.service_level,
-    )
+    with OPTIMIZER_SECONDS.labels(ask.objective).time():
+        decision = decide(
+            run.paths,
+            run.row.first_day,
+            packs,
+            price_book,
+            purchase,
+            last_year_consumption_tokens=last_year_consumption(run.history),
+            objective=Objective(ask.objective),
+            cvar_alpha=ask.cvar_level,
+            service_level=ask.service_level,
+        )
     rec_id = uuid.uuid4()
     body = decision_body(decision, price_book)
     org = session.get(Organization, organization_id)

@@ -18,6 +18,7 @@ FORBIDDEN = (
     "app",
     "uvicorn",
     "psycopg",
+    "prometheus_client",
 )
 
 PROBE = textwrap.dedent(
