@@ -20,6 +20,7 @@ from app.api import (
     price_books,
     purchases,
     recommendations,
+    schemas,
     usage,
 )
 from app.db.session import build_engine, session_factory
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         forecasts,
         recommendations,
         documents,
+        schemas,
         backtests,
     )
     for module in routers:
