@@ -158,7 +158,7 @@ def test_cost_chart_labels_currency_chosen_quantity_and_last_year(report: Report
     assert f"last year&#x27;s consumption: {grouped(report.last_year_quantity)} tokens" in svg
     # Grey scale: the curve is solid, tier breaks dotted, the marks a circle and a square.
     assert 'stroke-dasharray="1.5 3"' in svg
-    assert svg.count("<circle") == 2 and svg.count('<rect x=') >= 2  # chart and legend each
+    assert svg.count("<circle") == 2 and svg.count("<rect x=") >= 2  # chart and legend each
 
 
 def test_rendering_twice_is_byte_identical() -> None:
