@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Header, Query, Response
 
 from app.api.deps import PrincipalDep, SessionDep
 from app.api.etags import not_modified
-from app.db.session import session_scope
 from app.db.tables import Document, Organization
 from app.documents.pdf import PdfUnavailableError
 from app.errors import ServiceError
@@ -77,19 +74,6 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "org"
 
 
-def _document_session(request: Request) -> Iterator[Session]:
-    """The request's session; one that writes when a PDF is asked for, since the first request
-    for a PDF stores it (SQLite: take the write lock up front rather than fail on upgrade)."""
-    query_format = request.query_params.get("format")
-    accept = request.headers.get("accept", "").lower()
-    writes = query_format == "pdf" or (query_format is None and "application/pdf" in accept)
-    with session_scope(request.app.state.session_factory, writes=writes) as session:
-        yield session
-
-
-DocumentSessionDep = Annotated[Session, Depends(_document_session, scope="function")]
-
-
 def _ref(row: Document) -> DocumentItem:
     return DocumentItem.model_validate(
         {
@@ -140,7 +124,7 @@ def list_documents(
 )
 def get_document(
     document_id: uuid.UUID,
-    session: DocumentSessionDep,
+    session: SessionDep,
     principal: PrincipalDep,
     format: Annotated[
         Literal["html", "pdf", "json"] | None, Query(description="Overrides Accept.")

@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, load_only
 
 from app.db.tables import Document, DocumentRendering
@@ -105,23 +106,26 @@ def pdf_rendering(session: Session, row: Document, paper: str) -> DocumentRender
     if stored is not None:
         return stored
     pdf = render_pdf(row.html_body, paper=paper, document_id=str(row.id))
-    rendering = DocumentRendering(
+    values = {
         **key,
-        created_at=now(),
-        renderer=f"WeasyPrint {renderer_version()}",
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        body=pdf,
+        "created_at": now(),
+        "renderer": f"WeasyPrint {renderer_version()}",
+        "sha256": hashlib.sha256(pdf).hexdigest(),
+        "body": pdf,
+    }
+    # Another request may be storing the same rendering: the first insert wins, this one does
+    # nothing (PostgreSQL waits for the other transaction to end), and both serve the stored row.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(DocumentRendering)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["document_id", "rendering"])
     )
-    try:
-        with session.begin_nested():
-            session.add(rendering)
-    except IntegrityError:
-        # Another request stored this rendering first: serve what it stored.
-        winner = _stored_rendering(session, key)
-        if winner is None:
-            raise
-        return winner
-    return rendering
+    winner = _stored_rendering(session, key)
+    if winner is None:
+        raise RuntimeError(f"the {key['rendering']} rendering of document {row.id} was not stored")
+    return winner
 
 
 def _stored_rendering(session: Session, key: dict[str, Any]) -> DocumentRendering | None:
