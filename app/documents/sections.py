@@ -41,6 +41,7 @@ def usage_section(
         "monthly_svg": Markup(monthly_chart_svg(usage)),
         "monthly_caption": _monthly_caption(usage),
         "months": months_table(usage),
+        "products": products_table(usage),
         "weekday_svg": Markup(weekday_chart_svg(usage)),
         "weekday_caption": (
             "Mean tokens per calendar day of each weekday over the whole history, days without "
@@ -63,14 +64,32 @@ def _monthly_caption(usage: Mapping[str, Any]) -> str:
 
 
 def months_table(usage: Mapping[str, Any]) -> Table:
-    groups = [str(g) for g in sequence(usage.get("product_groups"))]
+    """Tokens and active users by month (the split by product is the chart's, exact in JSON)."""
     rows = []
     for month in map(mapping, sequence(usage.get("months"))):
-        parts = [fmt.tokens(v) for v in sequence(month.get("by_product"))]
         users = month.get("active_users")
         active = fmt.tokens(users) if users is not None else fmt.MISSING
-        rows.append([fmt.text(month.get("month")), fmt.tokens(month.get("tokens")), active, *parts])
-    return Table(head=["Month", "Tokens", "Active users", *groups], rows=rows)
+        rows.append([fmt.text(month.get("month")), fmt.tokens(month.get("tokens")), active])
+    return Table(head=["Month", "Tokens", "Active users"], rows=rows)
+
+
+def products_table(usage: Mapping[str, Any]) -> Table:
+    """Tokens by product over the whole history: the chart's product groups."""
+    products = [mapping(p) for p in sequence(usage.get("products"))]
+    groups = [str(g) for g in sequence(usage.get("product_groups"))]
+    named = {g for g in groups if g != "other products"}
+    totals = {str(p.get("product")): fmt.to_decimal(p.get("tokens")) or 0 for p in products}
+    grand = sum(totals.values())
+    rows = []
+    for group in groups:
+        value = (
+            totals.get(group, 0)
+            if group in named
+            else sum(v for k, v in totals.items() if k not in named)
+        )
+        share = fmt.probability(float(value) / float(grand)) if grand else fmt.MISSING
+        rows.append([group, fmt.tokens(value), share])
+    return Table(head=["Product", "Tokens", "Share of tokens"], rows=rows)
 
 
 def packs_bought_table(packs: Sequence[Any], currency: str) -> Table:

@@ -31,9 +31,7 @@ def upgrade() -> None:
             name=op.f("fk_document_renderings_document_id_documents"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "document_id", "rendering", name=op.f("pk_document_renderings")
-        ),
+        sa.PrimaryKeyConstraint("document_id", "rendering", name=op.f("pk_document_renderings")),
     )
 
 
