@@ -52,7 +52,7 @@ def fan_chart_svg(report: Report) -> str:
     plot = Plot(x_range=(x_low, max(x_high, x_low + 1)), y_range=(0.0, 0.0))
     ticks = svg.nice_ticks(0.0, top, 5)
     plot.y_range = (0.0, ticks[-1])
-    svg.y_axis(plot, ticks, "tokens per day", svg.thousands)
+    svg.y_axis(plot, ticks, svg.compact)
     keys: list[Key] = []
     # Smoothed lines lose nothing when thinned to the chart's resolution; the raw daily history
     # is drawn in full, since its weekly comb is the point of showing it.
@@ -72,7 +72,7 @@ def fan_chart_svg(report: Report) -> str:
         keys += [Key("forecast p50", line=FORECAST_P50), Key("forecast mean", line=FORECAST_MEAN),
                  Key("forecast start", line=FORECAST_START)]  # fmt: skip
     svg.x_axis(plot, month_ticks(date.fromordinal(int(x_low)), date.fromordinal(int(x_high))))
-    return svg.svg(plot, label=label, keys=keys, prefix="tc-fan")
+    return svg.svg(plot, label=label, axes="Tokens per day", keys=keys, prefix="tc-fan")
 
 
 def month_ticks(first: date, last: date, max_ticks: int = 12) -> list[tuple[float, str]]:
@@ -106,13 +106,14 @@ def cost_chart_svg(report: Report) -> str:
         return svg.empty_chart(label, "No cost curve was computed.")
     ticks = svg.nice_ticks(float(finite.min()), float(finite.max()), 5)
     plot = Plot(x_range=(float(quantities[0]), float(quantities[-1])),
-                y_range=(ticks[0], ticks[-1]), left=74.0)  # fmt: skip
-    svg.y_axis(plot, ticks, f"expected cost ({report.currency})", svg.thousands)
+                y_range=(ticks[0], ticks[-1]))  # fmt: skip
+    svg.y_axis(plot, ticks, svg.compact)
     x_ticks = svg.nice_ticks(float(quantities[0]), float(quantities[-1]), 7)
-    inside = [(t, svg.thousands(t)) for t in x_ticks if quantities[0] <= t <= quantities[-1]]
-    svg.x_axis(plot, inside, "tokens bought")
+    inside = [(t, svg.compact(t)) for t in x_ticks if quantities[0] <= t <= quantities[-1]]
+    svg.x_axis(plot, inside)
     keys = _cost_series(plot, report, quantities, costs)
-    return svg.svg(plot, label=label, keys=keys, prefix="tc-cost")
+    axes = f"Expected cost ({report.currency}) against the tokens bought"
+    return svg.svg(plot, label=label, axes=axes, keys=keys, prefix="tc-cost")
 
 
 def _cost_series(

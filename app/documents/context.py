@@ -202,8 +202,11 @@ def _cost_caption(report: Report, run_out: str) -> str:
     if shown < high:
         text += f", shown up to {shown:,} tokens"
     text += ". Dotted lines: tier breaks; circle: the chosen quantity"
-    if report.last_year_quantity is not None:
-        text += f"; square: last year's consumption ({report.last_year_quantity:,} tokens)"
+    last_year = report.last_year_quantity
+    if last_year is not None and low <= last_year <= shown:
+        text += f"; square: last year's consumption ({last_year:,} tokens)"
+    elif last_year is not None:
+        text += f". Last year's consumption ({last_year:,} tokens) lies beyond the quantities shown"
     return text + "."
 
 

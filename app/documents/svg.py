@@ -80,13 +80,21 @@ def thousands(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or value == round(value) else f"{value:,.1f}"
 
 
+def compact(value: float) -> str:
+    """A tick label: `140k`, `2.5k`, `750`. Short labels read faster, and a PDF renderer may lay
+    out chart text letter by letter."""
+    if abs(value) >= 1000:
+        return f"{value / 1000:,.4g}k"
+    return f"{value:g}"
+
+
 @dataclass
 class Plot:
     """A plot area inside a WIDTH x HEIGHT canvas, mapping data to canvas coordinates."""
 
     x_range: tuple[float, float]
     y_range: tuple[float, float]
-    left: float = 62.0
+    left: float = 46.0
     right: float = 14.0
     top: float = 12.0
     bottom: float = 40.0
@@ -214,7 +222,8 @@ def marker(x: float, y: float, shape: str, *, stroke: str = INK, size: float = 5
     )
 
 
-def y_axis(plot: Plot, ticks: Iterable[float], label: str, fmt: Callable[[float], str]) -> None:
+def y_axis(plot: Plot, ticks: Iterable[float], fmt: Callable[[float], str]) -> None:
+    """Grid lines and tick labels; the axis titles are HTML (see `svg`)."""
     right = plot.width - plot.right
     grid = []
     for tick in ticks:
@@ -222,14 +231,9 @@ def y_axis(plot: Plot, ticks: Iterable[float], label: str, fmt: Callable[[float]
         grid.append(f"M{plot.left:.1f} {y:.1f}H{right:.1f}")
         plot.add(text(plot.left - 6, y + 4, fmt(tick), anchor="end", size=10, color=MUTED))
     plot.parts.insert(0, f'<path d="{"".join(grid)}" stroke="{GRID}" stroke-width="0.6"/>')
-    middle = plot.top + plot.inner_height / 2
-    plot.add(
-        f'<text transform="translate(13 {middle:.1f}) rotate(-90)" text-anchor="middle" '
-        f'font-size="10.5" fill="{MUTED}">{escape(label)}</text>'
-    )
 
 
-def x_axis(plot: Plot, ticks: Iterable[tuple[float, str]], label: str = "") -> None:
+def x_axis(plot: Plot, ticks: Iterable[tuple[float, str]]) -> None:
     base = plot.baseline
     marks = [f"M{plot.left:.1f} {base:.1f}H{plot.width - plot.right:.1f}"]
     for value, caption in ticks:
@@ -237,9 +241,6 @@ def x_axis(plot: Plot, ticks: Iterable[tuple[float, str]], label: str = "") -> N
         marks.append(f"M{x:.1f} {base:.1f}v4")
         plot.add(text(x, base + 15, caption, anchor="middle", size=10, color=MUTED))
     plot.add(f'<path d="{"".join(marks)}" stroke="{INK}" stroke-width="0.8"/>')
-    if label:
-        centre = plot.left + (plot.width - plot.left - plot.right) / 2
-        plot.add(text(centre, plot.height - 4, label, anchor="middle", size=10.5, color=MUTED))
 
 
 @dataclass(frozen=True)
@@ -286,14 +287,17 @@ def pattern_defs(prefix: str, names: Iterable[str], ink: str = INK) -> str:
 
 
 def svg(
-    plot: Plot, *, label: str, defs: str = "", keys: Sequence[Key] = (), prefix: str = ""
-) -> str:
-    """The finished inline SVG element (`label` is its accessible name), then its legend."""
+    plot: Plot, *, label: str, axes: str = "", defs: str = "", keys: Sequence[Key] = (),
+    prefix: str = "",
+) -> str:  # fmt: skip
+    """The chart as HTML: what its axes measure (`axes`, a line above it), the inline SVG element
+    (`label` is its accessible name), then its legend."""
     element = (
         f'<svg class="chart" viewBox="0 0 {plot.width:g} {plot.height:g}" role="img" '
         f'aria-label="{escape(label)}" font-family="{FONT}">{defs}{"".join(plot.parts)}</svg>'
     )
-    return element + legend_html(keys, prefix or "tc-key")
+    title = f'<p class="axes">{escape(axes)}</p>' if axes else ""
+    return title + element + legend_html(keys, prefix or "tc-key")
 
 
 def empty_chart(label: str, message: str) -> str:

@@ -55,7 +55,7 @@ def monthly_chart_svg(usage: Mapping[str, Any]) -> str:
     totals = [_number(m.get("tokens")) for m in months]
     ticks = svg.nice_ticks(0.0, max([1.0, *totals]), 5)
     plot = Plot(x_range=(0.0, float(len(months))), y_range=(0.0, ticks[-1]))
-    svg.y_axis(plot, ticks, "tokens per month", svg.thousands)
+    svg.y_axis(plot, ticks, svg.compact)
     fills, keys, defs = _fills("tc-usage", groups)
     slot = (plot.x(1.0) - plot.x(0.0)) * 0.72
     boxes: dict[str, list[tuple[float, float, float, float]]] = {}
@@ -68,7 +68,8 @@ def monthly_chart_svg(usage: Mapping[str, Any]) -> str:
             level += part
     plot.add(*(svg.rects(group, fill) for fill, group in boxes.items()))
     svg.x_axis(plot, _month_captions(months))
-    return svg.svg(plot, label=label, defs=defs, keys=keys, prefix="tc-usage")
+    return svg.svg(plot, label=label, axes="Tokens per month", defs=defs, keys=keys,
+                   prefix="tc-usage")  # fmt: skip
 
 
 def _month_captions(months: Sequence[Mapping[str, Any]]) -> list[tuple[float, str]]:
@@ -94,7 +95,7 @@ def weekday_chart_svg(usage: Mapping[str, Any]) -> str:
     values = [_number(d.get("mean_tokens")) for d in days]
     ticks = svg.nice_ticks(0.0, max([1.0, *values]) * 1.12, 4)
     plot = Plot(x_range=(0.0, float(len(days))), y_range=(0.0, ticks[-1]), height=200.0)
-    svg.y_axis(plot, ticks, "tokens per day", svg.thousands)
+    svg.y_axis(plot, ticks, svg.compact)
     slot = (plot.x(1.0) - plot.x(0.0)) * 0.6
     boxes = []
     for index, value in enumerate(values):
@@ -104,7 +105,7 @@ def weekday_chart_svg(usage: Mapping[str, Any]) -> str:
                           size=10))  # fmt: skip
     plot.add(svg.rects(boxes, ACCENT))
     svg.x_axis(plot, [(i + 0.5, str(d.get("weekday", ""))) for i, d in enumerate(days)])
-    return svg.svg(plot, label=label)
+    return svg.svg(plot, label=label, axes="Mean tokens per day")
 
 
 def distribution_chart_svg(distribution: Mapping[str, Any]) -> str:
@@ -119,7 +120,7 @@ def distribution_chart_svg(distribution: Mapping[str, Any]) -> str:
     shares = [100.0 * c / total for c in counts]
     ticks = svg.nice_ticks(0.0, max([1.0, *shares]), 4)
     plot = Plot(x_range=(edges[0], edges[-1]), y_range=(0.0, ticks[-1]), height=240.0)
-    svg.y_axis(plot, ticks, "% of futures", lambda v: f"{v:g}")
+    svg.y_axis(plot, ticks, lambda v: f"{v:g}")
     plot.add(svg.rects(
         ((plot.x(low), plot.y(share), plot.x(high) - plot.x(low), plot.baseline - plot.y(share))
          for low, high, share in zip(edges, edges[1:], shares, strict=False)),
@@ -135,7 +136,9 @@ def distribution_chart_svg(distribution: Mapping[str, Any]) -> str:
                 keys.append(Key(caption, line=style))
     days = distribution.get("days")
     x_ticks = svg.nice_ticks(edges[0], edges[-1], 6)
-    inside = [(t, svg.thousands(t)) for t in x_ticks if edges[0] <= t <= edges[-1]]
-    svg.x_axis(plot, inside, f"tokens used over the next {svg.thousands(_number(days))} days")
+    inside = [(t, svg.compact(t)) for t in x_ticks if edges[0] <= t <= edges[-1]]
+    svg.x_axis(plot, inside)
     keys = [Key("share of futures", fill=BAND), *keys]
-    return svg.svg(plot, label=label, keys=keys, prefix="tc-dist")
+    span = svg.thousands(_number(days))
+    axes = f"% of futures, against the tokens used over the next {span} days"
+    return svg.svg(plot, label=label, axes=axes, keys=keys, prefix="tc-dist")

@@ -152,7 +152,7 @@ def test_five_inline_charts_with_drawn_paths_and_unique_ids(page: str) -> None:
 
 def test_cost_chart_labels_currency_chosen_quantity_and_last_year(report: Report) -> None:
     svg = cost_chart_svg(report)
-    assert "expected cost (USD)" in svg
+    assert "Expected cost (USD) against the tokens bought" in svg
     assert f"chosen: {grouped(report.chosen_quantity)} tokens" in svg
     assert report.last_year_quantity is not None
     assert f"last year&#x27;s consumption: {grouped(report.last_year_quantity)} tokens" in svg
