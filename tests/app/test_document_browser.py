@@ -49,6 +49,6 @@ def test_every_chart_renders_in_chromium(tmp_path: Path) -> None:
     for index, (shot, box) in enumerate(zip(shots, boxes, strict=True)):
         assert box is not None and box["width"] > 500 and box["height"] > 100, index
         # Drawn: some dark ink (lines, bars, labels) and a real spread of shades, not a blank box.
-        assert shot.std() > 20, (index, shot.std())
-        assert (shot < 100).mean() > 0.005, index
+        assert shot.std() > 8, (index, shot.std())  # a blank region has 0
+        assert (shot < 100).mean() > 0.003, index
         assert (shot > 240).mean() > 0.3, index  # and mostly paper
