@@ -29,6 +29,8 @@ from bench.accuracy.run import _machine, _versions
 from bench.render.demo_report import demo_report
 
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "render.md"
+# Hand-written reading of the latest results, appended to the output; update it after a rerun.
+NOTES_FILE = Path(__file__).with_name("NOTES.md")
 TARGET_SECONDS = 1.5
 PARTS = ("json", "html", "pdf")
 
@@ -97,6 +99,7 @@ def render_doc(runs: list[Run], first: Run, args: argparse.Namespace, started: s
         "Wall clock on a shared machine counts the time other processes hold the cores; the CPU "
         "time is this process's own. A PDF is rendered once per paper size, the first time it is "
         "asked for, and stored; later requests serve the stored bytes.", "",
+        *(["## Notes", "", NOTES_FILE.read_text(encoding="utf-8")] if NOTES_FILE.exists() else []),
     ])  # fmt: skip
 
 
