@@ -10,10 +10,6 @@ RUN /opt/venv/bin/pip install /src
 
 # Runtime stage: the venv, the migrations and the bundled sample; runs as a non-root user.
 FROM python:3.11-slim-bookworm
-# The PDF renderer (WeasyPrint) draws text with Pango and needs a font.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
- && rm -rf /var/lib/apt/lists/*
 ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     TOKENCAST_DATABASE_URL=sqlite:////var/lib/tokencast/tokencast.db
 RUN useradd --system --uid 10001 --home /var/lib/tokencast --create-home tokencast

@@ -15,11 +15,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	bash scripts/system-deps.sh runtime
 	$(BIN)/tokencast demo
 
 test: $(STAMP)
-	bash scripts/system-deps.sh test
+	bash scripts/system-deps.sh
 	$(BIN)/pytest -q
 
 serve: $(STAMP)

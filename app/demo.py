@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from app.db.migrate import PROJECT_ROOT, upgrade_to_head
 from app.db.session import build_engine, session_factory, session_scope
 from app.db.tables import Document
-from app.documents.pdf import PdfUnavailableError
 from app.schemas.pricing import PriceBookWrite, TierIn
 from app.services.documents import get_document, pdf_rendering
 from app.services.imports import import_file
@@ -95,10 +94,7 @@ def run_demo(settings: Settings, *, out_dir: str, seed: int) -> int:
 
 
 def _write_pdf(session: Session, doc: Document, path: Path) -> str:
-    try:
-        path.write_bytes(pdf_rendering(session, doc, "a4").body)
-    except PdfUnavailableError as error:
-        return f"No PDF: {error}"
+    path.write_bytes(pdf_rendering(session, doc, "a4").body)
     return f"PDF for filing: {path.resolve()}"
 
 

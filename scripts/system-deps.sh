@@ -1,21 +1,16 @@
 #!/usr/bin/env bash
-# The Debian packages the documents need, installed only when missing.
-#   scripts/system-deps.sh runtime   the PDF renderer's: Pango and a font (make demo, the server)
-#   scripts/system-deps.sh test      those, plus poppler-utils (PDF text) and chromium (browser test)
-# As root it runs apt-get (update first); otherwise it says what to install and carries on, so the
-# commands that call it still run (the PDF answers 503 and its tests skip until the packages exist).
+# The Debian packages the document tests use, installed only when missing: poppler-utils (the PDF's
+# text, read back with pdftotext) and chromium (the HTML opened in a real browser). The service
+# itself needs none: the PDF renderer (ReportLab) is pure PyPI and embeds its own fonts.
+# As root it runs apt-get (update first); otherwise it says what to install and carries on, so
+# `make test` still runs (those tests are then skipped, with the reason).
 set -euo pipefail
 
-runtime=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
-case "${1:-test}" in
-  runtime) wanted=("${runtime[@]}") ;;
-  test) wanted=("${runtime[@]}" poppler-utils chromium) ;;
-  *) echo "usage: $0 [runtime|test]" >&2; exit 2 ;;
-esac
+wanted=(poppler-utils chromium)
 
 if ! command -v dpkg >/dev/null 2>&1; then
-  echo "system-deps: not a Debian system; install Pango, the DejaVu fonts, poppler and" \
-       "Chromium with your package manager for PDF documents and their tests" >&2
+  echo "system-deps: not a Debian system; install poppler's pdftotext and Chromium with your" \
+       "package manager to run every document test" >&2
   exit 0
 fi
 

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Header, Query, Response
 from app.api.deps import PrincipalDep, SessionDep
 from app.api.etags import not_modified
 from app.db.tables import Document, Organization
-from app.documents.pdf import PdfUnavailableError
 from app.errors import ServiceError
 from app.schemas.common import ERROR_RESPONSES, PageOffset
 from app.schemas.documents import DocumentItem, DocumentList
@@ -30,11 +29,6 @@ JSON_BODY = (
 class NotAcceptableError(ServiceError):
     status_code = 406
     code = "not_acceptable"
-
-
-class RendererUnavailableError(ServiceError):
-    status_code = 503
-    code = "renderer_unavailable"
 
 
 def negotiate(fmt: str | None, accept: str | None) -> str:
@@ -119,7 +113,6 @@ def list_documents(
         },
         304: {"description": "Not modified: the If-None-Match ETag is the one served."},
         406: {"description": "No acceptable format was asked for."},
-        503: {"description": "PDF asked for, but the PDF renderer is not installed."},
     },
 )
 def get_document(
@@ -140,10 +133,7 @@ def get_document(
     fmt = negotiate(format, accept)
     row = svc.get_document(session, principal.organization_id, document_id)
     org = session.get(Organization, principal.organization_id)
-    try:
-        out = svc.rendered(session, row, fmt, _slug(org.name if org else "org"), paper)
-    except PdfUnavailableError as error:
-        raise RendererUnavailableError(str(error)) from error
+    out = svc.rendered(session, row, fmt, _slug(org.name if org else "org"), paper)
     etag = f'"{out.sha256}"'
     headers = {
         "ETag": etag,

@@ -81,8 +81,7 @@ def thousands(value: float) -> str:
 
 
 def compact(value: float) -> str:
-    """A tick label: `140k`, `2.5k`, `750`. Short labels read faster, and a PDF renderer may lay
-    out chart text letter by letter."""
+    """A tick label: `140k`, `2.5k`, `750`: short labels read faster and never collide."""
     if abs(value) >= 1000:
         return f"{value / 1000:,.4g}k"
     return f"{value:g}"
@@ -256,8 +255,8 @@ class Key:
 
 def legend_html(keys: Sequence[Key], prefix: str) -> str:
     """The legend as an HTML list under the chart, each entry with a small self-contained SVG
-    sample drawn as in the chart. Labels are HTML text rather than SVG text: a PDF renderer may
-    lay out SVG text letter by letter, which costs more than the rest of a chart."""
+    sample drawn as in the chart. Labels are HTML text, so they wrap and keep the page's size
+    however wide the chart is drawn."""
     items = []
     for number, key in enumerate(keys, start=1):
         parts, defs = [], ""

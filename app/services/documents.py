@@ -109,7 +109,7 @@ def pdf_rendering(session: Session, row: Document, paper: str) -> DocumentRender
     values = {
         **key,
         "created_at": now(),
-        "renderer": f"WeasyPrint {renderer_version()}",
+        "renderer": renderer_version(),
         "sha256": hashlib.sha256(pdf).hexdigest(),
         "body": pdf,
     }

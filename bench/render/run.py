@@ -94,7 +94,7 @@ def render_doc(runs: list[Run], first: Run, args: argparse.Namespace, started: s
         f"process {cpu:.3f} s. The first run in a fresh process (imports, font set-up) took "
         f"{first.total:.3f} s.", "",
         "| format | median (s) | p95 (s) | bytes |", "|---|---:|---:|---:|", *rows, "",
-        f"PDF renderer: WeasyPrint {renderer_version()}. Machine: {_machine()}. {_versions()}.",
+        f"PDF renderer: {renderer_version()}. Machine: {_machine()}. {_versions()}.",
         "",
         "Wall clock on a shared machine counts the time other processes hold the cores; the CPU "
         "time is this process's own. A PDF is rendered once per paper size, the first time it is "

@@ -8,11 +8,8 @@ import shutil
 
 import pytest
 
-from app.documents.pdf import PdfUnavailableError, renderer_version
-
 CHROMIUM = "/usr/bin/chromium"
-INSTALL = "scripts/system-deps.sh (or apt-get install chromium poppler-utils fonts-dejavu-core " \
-    "libpango-1.0-0 libpangoft2-1.0-0)"  # fmt: skip
+INSTALL = "scripts/system-deps.sh (or apt-get install poppler-utils chromium)"
 
 
 def _missing(what: str, required_by: str) -> None:
@@ -28,13 +25,6 @@ def require_program(name: str, required_by: str = "TOKENCAST_REQUIRE_PDF") -> st
         _missing(f"the program {name}", required_by)
     assert path is not None
     return path
-
-
-def require_pdf_renderer() -> None:
-    try:
-        renderer_version()
-    except PdfUnavailableError as error:
-        _missing(f"the PDF renderer ({error})", "TOKENCAST_REQUIRE_PDF")
 
 
 def require_chromium() -> str:

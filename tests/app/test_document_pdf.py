@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from app.documents import render_html, render_pdf
+from app.documents.pdf_charts import chart_drawing, hatch_lines
 from app.documents.report import Report
 from tests.app.doc_fixtures import sample_report
-from tests.app.system_tools import require_pdf_renderer, require_program
+from tests.app.system_tools import require_program
 
 DOC_ID = "7d4f0c52-1a6b-4e0e-9c3a-5b8e2f1d9a60"
 SECTIONS = ("The decision", "Options compared", "Usage so far", "The forecast", "Known changes",
@@ -25,7 +26,6 @@ def report() -> Report:
 
 @pytest.fixture(scope="module")
 def pdf(report: Report) -> bytes:
-    require_pdf_renderer()
     return render_pdf(render_html(report, document_id=DOC_ID), paper="a4", document_id=DOC_ID)
 
 
@@ -69,7 +69,6 @@ def test_every_page_carries_the_organization_date_id_and_page_number(
 
 @pytest.mark.parametrize(("paper", "points"), [("a4", "595.276 x 841.89"), ("letter", "612 x 792")])
 def test_paper_size_is_selectable(report: Report, tmp_path: Path, paper: str, points: str) -> None:
-    require_pdf_renderer()
     html = render_html(report, document_id=DOC_ID)
     info = fields(poppler("pdfinfo", render_pdf(html, paper=paper, document_id=DOC_ID), tmp_path))
     assert info["Page size"].startswith(f"{points} pts")
@@ -95,3 +94,26 @@ def test_charts_are_vectors_not_images(pdf: bytes, tmp_path: Path) -> None:
 def test_unknown_paper_is_refused(report: Report) -> None:
     with pytest.raises(ValueError, match="paper must be one of"):
         render_pdf(b"<p>x</p>", paper="a3", document_id=DOC_ID)
+
+
+def test_hatches_are_drawn_as_the_svg_pattern_tiles_them() -> None:
+    box = (0.0, 0.0, 12.0, 12.0)
+    cross = list(hatch_lines(box, "cross"))  # lines at 3 and 9 across and down
+    assert sorted((round(s.x1), round(s.y1), round(s.x2), round(s.y2)) for s in cross) == [
+        (0, 3, 12, 3), (0, 9, 12, 9), (3, 0, 3, 12), (9, 0, 9, 12),
+    ]  # fmt: skip
+    # x + y = 6, 12, 18 cross the box; 0 and 24 only touch a corner.
+    diagonal = sorted((s.x1, s.y1, s.x2, s.y2) for s in hatch_lines(box, "diagonal"))
+    assert diagonal == [(0.0, 6.0, 6.0, 0.0), (0.0, 12.0, 12.0, 0.0), (6.0, 12.0, 12.0, 6.0)]
+    dots = list(hatch_lines(box, "dots"))
+    assert sorted((d.cx, d.cy) for d in dots) == [(3, 3), (3, 9), (9, 3), (9, 9)]
+
+
+def test_a_chart_keeps_its_proportions_and_flips_to_pdf_coordinates() -> None:
+    path = '<path d="M10 20l5 0 0 10z" fill="none" stroke="#000000"/>'
+    label = '<text x="360" y="270" text-anchor="middle">Jan</text>'
+    svg = f'<svg class="chart" viewBox="0 0 720 280">{path}{label}</svg>'
+    drawing = chart_drawing(svg, 360.0)
+    assert (drawing.width, drawing.height) == (360.0, 140.0)  # half size, same ratio
+    text = drawing.contents[-1]
+    assert (text.x, text.y, text.text, text.textAnchor) == (180.0, 5.0, "Jan", "middle")

@@ -19,7 +19,7 @@ from app.db.tables import DocumentRendering
 from app.services.documents import store_document
 from tests.app.doc_fixtures import sample_report
 from tests.app.helpers import PRICE_BOOK, assert_error, strict_json
-from tests.app.system_tools import require_pdf_renderer, require_program
+from tests.app.system_tools import require_program
 from tests.conftest import Org
 
 PRODUCTS = (("Revit", 10), ("AutoCAD", 7), ("Navisworks Manage", 9))
@@ -55,7 +55,6 @@ def recommend(client: TestClient, org: Org, model: str = "seasonal_naive") -> di
 
 
 def test_three_formats_each_hashed_tagged_and_named(client: TestClient, org: Org) -> None:
-    require_pdf_renderer()
     rec = recommend(client, org)
     doc = rec["document"]
     assert doc["links"]["pdf"] == f"/v1/documents/{doc['id']}?format=pdf"
@@ -91,7 +90,6 @@ def test_three_formats_each_hashed_tagged_and_named(client: TestClient, org: Org
 def test_a_pdf_is_stored_once_per_paper_and_served_as_stored(
     client: TestClient, org: Org, session: Session
 ) -> None:
-    require_pdf_renderer()
     rec = recommend(client, org)
     url = f"/v1/documents/{rec['document']['id']}"
     first = client.get(f"{url}?format=pdf", headers=org.headers)
@@ -184,7 +182,6 @@ def test_accept_prefers_the_highest_quality(client: TestClient, org: Org, sessio
 def test_the_pdf_text_has_the_quantity_and_page_facts(
     client: TestClient, org: Org, tmp_path: Any
 ) -> None:
-    require_pdf_renderer()
     pdftotext = require_program("pdftotext")
     rec = recommend(client, org)
     pdf = client.get(rec["document"]["links"]["pdf"], headers=org.headers).content
