@@ -9,7 +9,7 @@ mode, the document's own creation date, and metadata from the HTML's head.
 
 ReportLab rather than an HTML-to-PDF engine: printing this HTML with WeasyPrint took about 1.6 s
 of CPU (its Python layout costs about 2 ms per box of text), over the 1.5 s budget for all three
-formats; ReportLab lays out the same content in about 0.2 s (docs/render.md).
+formats; ReportLab lays out the same content in about 0.3 s (docs/render.md).
 """
 
 from __future__ import annotations
