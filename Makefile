@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test serve lint clean accuracy
+.PHONY: demo test serve lint clean accuracy render-bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/tokencast demo
 
 test: $(STAMP)
+	bash scripts/system-deps.sh
 	$(BIN)/pytest -q
 
 serve: $(STAMP)
@@ -28,6 +29,9 @@ lint: $(STAMP)
 
 accuracy: $(STAMP)
 	$(BIN)/python -m bench.accuracy.run
+
+render-bench: $(STAMP)
+	$(BIN)/python -m bench.render.run
 
 clean:
 	rm -rf $(VENV) tokencast.db tokencast-demo

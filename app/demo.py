@@ -7,10 +7,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app.db.migrate import PROJECT_ROOT, upgrade_to_head
 from app.db.session import build_engine, session_factory, session_scope
+from app.db.tables import Document
 from app.schemas.pricing import PriceBookWrite, TierIn
-from app.services.documents import get_document
+from app.services.documents import get_document, pdf_rendering
 from app.services.imports import import_file
 from app.services.keys import create_key, create_organization
 from app.services.pricing import put_price_book
@@ -76,6 +79,7 @@ def run_demo(settings: Settings, *, out_dir: str, seed: int) -> int:
         html_path, json_path = out / f"{stem}.html", out / f"{stem}.json"
         html_path.write_bytes(doc.html_body)
         json_path.write_bytes(doc.json_body)
+        pdf_note = _write_pdf(session, doc, out / f"{stem}.pdf")
         body, org_id = rec.body, org.id
     print(
         f"Imported {imported.rows_read} rows ({imported.format}), "
@@ -83,9 +87,15 @@ def run_demo(settings: Settings, *, out_dir: str, seed: int) -> int:
     )
     _print_headline(body)
     print(f"\nDocument: {html_path.resolve()}  (JSON: {json_path.resolve()})")
+    print(pdf_note)
     print(f"Organization {org_id}; API key for it (shown once): {raw_key}")
     print(f"Took {time.perf_counter() - started:.1f} s.")
     return 0
+
+
+def _write_pdf(session: Session, doc: Document, path: Path) -> str:
+    path.write_bytes(pdf_rendering(session, doc, "a4").body)
+    return f"PDF for filing: {path.resolve()}"
 
 
 def _print_headline(body: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ from app.api import (
     purchases,
     recommendations,
     reports,
+    schemas,
     usage,
 )
 from app.api.body_limit import BodyLimitMiddleware
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         forecasts,
         recommendations,
         documents,
+        schemas,
         backtests,
         named_user_prices,
         insights,

@@ -31,12 +31,23 @@ def get_session(request: Request) -> Iterator[Session]:
     the reply goes out, so a failed commit reaches the client as an error instead of being lost.
     A write sent with an Idempotency-Key marks its claim in the same transaction as its work.
     """
-    writes = request.method not in ("GET", "HEAD", "OPTIONS")
+    writes = request.method not in ("GET", "HEAD", "OPTIONS") or _may_store_a_pdf(request)
     with session_scope(request.app.state.session_factory, writes=writes) as session:
         yield session
         claim_id = request.scope.get(CLAIM_SCOPE_KEY)
         if claim_id is not None:
             mark_committed(session, claim_id)
+
+
+def _may_store_a_pdf(request: Request) -> bool:
+    """A document's PDF is stored by the first request for it: such a GET writes (on SQLite it
+    must take the write lock up front, not upgrade a read transaction that may have gone stale)."""
+    if not request.url.path.startswith("/v1/documents/"):
+        return False
+    asked = request.query_params.get("format")
+    return asked == "pdf" or (
+        asked is None and "application/pdf" in request.headers.get("accept", "")
+    )
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

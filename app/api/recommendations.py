@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse
 from app.api.deps import PrincipalDep, SessionDep, SettingsDep
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.recommendations import RecommendationCreate, RecommendationRead
+from app.schemas.reproduction import QuantityCheck, ReproductionRead, StoredAndRecomputed
 from app.services import recommendations as svc
+from app.services.reproduction import reproduce_recommendation
 
 router = APIRouter(
     prefix="/v1/recommendations", tags=["recommendations"], responses=ERROR_RESPONSES
@@ -46,4 +48,40 @@ def get_recommendation(
     principal.require("read")
     return JSONResponse(
         svc.get_recommendation(session, principal.organization_id, recommendation_id).body
+    )
+
+
+@router.get(
+    "/{recommendation_id}/reproduction",
+    response_model=ReproductionRead,
+    summary="Recompute a recommendation and compare",
+)
+def get_reproduction(
+    recommendation_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> ReproductionRead:
+    """Make the forecast again from the stored usage with the recorded seed, model, country and
+    known changes, price the decision again with the price book the document recorded, gather
+    the document's facts again, and say whether the quantity and the facts (the JSON rendering,
+    byte for byte) match. Nothing is stored; this takes as long as the recommendation did."""
+    principal.require("read")
+    done = reproduce_recommendation(session, principal.organization_id, recommendation_id)
+
+    def pair(values: tuple[str, str]) -> StoredAndRecomputed:
+        return StoredAndRecomputed(stored=values[0], recomputed=values[1],
+                                   match=values[0] == values[1])  # fmt: skip
+
+    return ReproductionRead(
+        recommendation_id=done.recommendation_id,
+        reproduced=done.reproduced,
+        quantity=QuantityCheck(
+            stored=done.quantity[0],
+            recomputed=done.quantity[1],
+            match=done.quantity[0] == done.quantity[1],
+        ),
+        facts_sha256=pair(done.facts_sha256),
+        inputs_sha256=pair(done.inputs_sha256),
+        paths_match=done.paths_match,
+        differences=done.differences,
+        seed=done.seed,
+        model=done.model,
     )

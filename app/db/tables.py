@@ -173,6 +173,25 @@ class Document(Base):
     html_body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class DocumentRendering(Base):
+    """A rendering made after its document was stored (a PDF on one paper size).
+
+    Written once, by the first request that asks for it, and served as stored from then on, so a
+    document's bytes never change even when the renderer is upgraded. `sha256` hashes `body`.
+    """
+
+    __tablename__ = "document_renderings"
+
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    rendering: Mapped[str] = mapped_column(String(20), primary_key=True)  # e.g. "pdf-a4"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    renderer: Mapped[str] = mapped_column(String(60))
+    sha256: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Recommendation(Base):
     __tablename__ = "recommendations"
 

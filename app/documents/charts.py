@@ -1,62 +1,145 @@
-"""The document's two charts, drawn with matplotlib's object API and returned as inline SVG text.
+"""The forecast fan and the cost-versus-quantity curve, as inline SVG (see `app.documents.svg`).
 
-pyplot is never used: it keeps global figure state and is not thread-safe. matplotlib still reads
-rcParams (global) while drawing, so drawing happens under one lock inside an `rc_context` that
-starts from matplotlib's defaults: the output does not depend on what else in the process changed
-the style. Output is deterministic (no date, fixed hash salt, ids renumbered) so documents can be
-hashed.
+Series are told apart by line style as well as shade: history solid black, forecast median thick
+solid, forecast mean dashed, the forecast's start dash-dot, tier breaks dotted; the chosen
+quantity is an open circle and last year's consumption an open square.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import threading
-from collections.abc import Callable
 from datetime import date
-from html import escape
-from typing import TYPE_CHECKING, Any
 
-import matplotlib
-import matplotlib.dates as mdates
 import numpy as np
 import numpy.typing as npt
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
+from app.documents import svg
 from app.documents.report import Report
-
-if TYPE_CHECKING:
-    from matplotlib.typing import RcKeyType
+from app.documents.svg import ACCENT, BAND, INK, Key, Line, Plot
 
 MAX_CURVE_POINTS = 800
 # The cost chart shows candidates up to this multiple of the chosen quantity: past it the curve only
 # climbs, and showing it all would squeeze the interesting part into a sliver.
 COST_VIEW_MULTIPLE = 4
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-_INK = "#222222"
-_FORECAST = "#1f5fa8"
-_CHOSEN = "#b2182b"
-_SIZE_INCHES = (7.2, 2.9)
-_NO_METADATA: dict[str, Any] = {"Date": None, "Creator": None, "Format": None, "Type": None}
-_LOCK = threading.Lock()
-_ID = re.compile(r' id="([^"]+)"')
-_REFERENCE = re.compile(r'(href="#|url\(#)([^")]+)')
+HISTORY_DAILY = Line(stroke="#9a9aa2", width=0.5)
+HISTORY_MEAN = Line(stroke=INK, width=1.3)
+FORECAST_P50 = Line(stroke=ACCENT, width=2.2)
+FORECAST_MEAN = Line(stroke=INK, width=1.1, dash="6 3")
+FORECAST_START = Line(stroke=INK, width=0.9, dash="7 3 1.5 3")
+TIER_BREAK = Line(stroke=INK, width=1.0, dash="1.5 3")
+COST_LINE = Line(stroke=ACCENT, width=1.8)
+CHOSEN = "#b2182b"
 
 
 def fan_chart_svg(report: Report) -> str:
     """Daily history (faint) and its 7-day mean; the forecast's p10-p90 band, p50 and mean (7-day
     means of the daily quantiles)."""
     label = "Daily token consumption: history and forecast fan"
-    return _render(lambda fig: _draw_fan(fig, report), prefix="tc-fan", label=label)
+    history = np.asarray(report.history_tokens_per_day, dtype=np.float64)
+    fan = report.fan
+    horizon = int(np.asarray(fan.mean).shape[0])
+    if not history.size and not horizon:
+        return svg.empty_chart(label, "No history and no forecast.")
+    h0 = float(report.history_start.toordinal())
+    f0 = float(fan.first_day.toordinal())
+    hx, fx = h0 + np.arange(history.size), f0 + np.arange(horizon)
+    p10, p50 = weekly_mean(fan.p10), weekly_mean(fan.p50)
+    p90, mean = weekly_mean(fan.p90), weekly_mean(fan.mean)
+    top = max([1.0, *(float(a.max()) for a in (history, p90) if a.size)])
+    x_low = h0 if history.size else f0
+    x_high = (f0 + horizon - 1) if horizon else (h0 + history.size - 1)
+    plot = Plot(x_range=(x_low, max(x_high, x_low + 1)), y_range=(0.0, 0.0))
+    ticks = svg.nice_ticks(0.0, top, 5)
+    plot.y_range = (0.0, ticks[-1])
+    svg.y_axis(plot, ticks, svg.compact)
+    keys: list[Key] = []
+    # Smoothed lines lose nothing when thinned to the chart's resolution; the raw daily history
+    # is drawn in full, since its weekly comb is the point of showing it.
+    hs, fs = svg.thin(history.size), svg.thin(horizon)
+    if horizon:
+        plot.add(svg.band(plot, fx[fs], p10[fs], p90[fs], BAND))
+        keys.append(Key("forecast p10\u2013p90", fill=BAND))
+    if history.size:
+        plot.add(svg.polyline(plot, hx, history, HISTORY_DAILY))
+        plot.add(svg.polyline(plot, hx[hs], weekly_mean(history)[hs], HISTORY_MEAN))
+        keys += [Key("history, daily", line=HISTORY_DAILY),
+                 Key("history, 7-day mean", line=HISTORY_MEAN)]  # fmt: skip
+    if horizon:
+        plot.add(svg.polyline(plot, fx[fs], p50[fs], FORECAST_P50))
+        plot.add(svg.polyline(plot, fx[fs], mean[fs], FORECAST_MEAN))
+        plot.add(svg.vline(plot, f0, FORECAST_START))
+        keys += [Key("forecast p50", line=FORECAST_P50), Key("forecast mean", line=FORECAST_MEAN),
+                 Key("forecast start", line=FORECAST_START)]  # fmt: skip
+    svg.x_axis(plot, month_ticks(date.fromordinal(int(x_low)), date.fromordinal(int(x_high))))
+    return svg.svg(plot, label=label, axes="Tokens per day", keys=keys, prefix="tc-fan")
+
+
+def month_ticks(first: date, last: date, max_ticks: int = 12) -> list[tuple[float, str]]:
+    """Ticks on the first day of months between two days: `Jan 2025` in January or at the first
+    tick, the month alone otherwise; every 1, 2, 3, 6 or 12 months to keep at most `max_ticks`."""
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    step = next((s for s in (1, 2, 3, 6, 12) if months / s <= max_ticks), 12)
+    ticks: list[tuple[float, str]] = []
+    year, month = first.year, first.month
+    while date(year, month, 1) <= last:
+        day = date(year, month, 1)
+        if day >= first and (month - 1) % step == 0:
+            caption = MONTHS[month - 1]
+            if month == 1 or not ticks:
+                caption += f" {year}"
+            ticks.append((float(day.toordinal()), caption))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return ticks
 
 
 def cost_chart_svg(report: Report) -> str:
-    """Expected cost over the candidate quantities; tier breaks dotted; the chosen one marked."""
+    """Expected cost over the candidate quantities; tier breaks dotted; the chosen quantity and
+    last year's consumption marked."""
     label = "Expected cost against the quantity bought"
-    return _render(lambda fig: _draw_cost(fig, report), prefix="tc-cost", label=label)
+    quantities = np.asarray(report.curve_quantities, dtype=np.int64)
+    costs = np.asarray(report.curve_expected_cost, dtype=np.float64)
+    visible = quantities <= cost_view_upper(report)
+    quantities, costs = quantities[visible], costs[visible]
+    finite = costs[np.isfinite(costs)]
+    if quantities.size < 2 or finite.size == 0:
+        return svg.empty_chart(label, "No cost curve was computed.")
+    ticks = svg.nice_ticks(float(finite.min()), float(finite.max()), 5)
+    plot = Plot(x_range=(float(quantities[0]), float(quantities[-1])),
+                y_range=(ticks[0], ticks[-1]))  # fmt: skip
+    svg.y_axis(plot, ticks, svg.compact)
+    x_ticks = svg.nice_ticks(float(quantities[0]), float(quantities[-1]), 7)
+    inside = [(t, svg.compact(t)) for t in x_ticks if quantities[0] <= t <= quantities[-1]]
+    svg.x_axis(plot, inside)
+    keys = _cost_series(plot, report, quantities, costs)
+    axes = f"Expected cost ({report.currency}) against the tokens bought"
+    return svg.svg(plot, label=label, axes=axes, keys=keys, prefix="tc-cost")
+
+
+def _cost_series(
+    plot: Plot, report: Report, quantities: npt.NDArray[np.int64], costs: npt.NDArray[np.float64]
+) -> list[Key]:
+    breaks = [b for b in report.tier_breaks if quantities[0] < b <= quantities[-1]]
+    at_breaks = np.searchsorted(quantities, breaks)
+    chosen_at = int(np.searchsorted(quantities, report.chosen_quantity))
+    keep = np.concatenate([at_breaks - 1, at_breaks, [0, quantities.size - 1, chosen_at - 1]])
+    keep = np.concatenate([keep, [chosen_at, int(np.nanargmin(costs))]])
+    shown = downsample_indices(quantities.size, keep)
+    plot.add(svg.polyline(plot, quantities[shown], costs[shown], COST_LINE))
+    keys = [Key("expected cost", line=COST_LINE)]
+    for tier_break in breaks:
+        plot.add(svg.vline(plot, float(tier_break), TIER_BREAK))
+    if breaks:
+        keys.append(Key("tier break", line=TIER_BREAK))
+    last_year = report.last_year_quantity
+    if last_year is not None and quantities[0] <= last_year <= quantities[-1]:
+        y = plot.y(float(np.interp(last_year, quantities, costs)))
+        plot.add(svg.marker(plot.x(float(last_year)), y, "square", stroke=INK))
+        keys.append(Key(f"last year's consumption: {last_year:,} tokens", marker="square"))
+    chosen_y = plot.y(float(np.interp(report.chosen_quantity, quantities, costs)))
+    plot.add(svg.marker(plot.x(float(report.chosen_quantity)), chosen_y, "circle", stroke=CHOSEN))
+    keys.append(Key(f"chosen: {report.chosen_quantity:,} tokens", marker="circle"))
+    return keys
 
 
 def cost_view_upper(report: Report) -> int:
@@ -67,9 +150,11 @@ def cost_view_upper(report: Report) -> int:
     top = int(quantities.max())
     if report.chosen_quantity <= 0:
         return top
-    # Far enough to show the tier breaks in reach, which the caption promises.
-    breaks = [int(1.25 * b) for b in report.tier_breaks if b <= top]
-    return min(top, max([COST_VIEW_MULTIPLE * report.chosen_quantity, *breaks]))
+    # Far enough to show the tier breaks and last year's consumption, which the caption promises.
+    marks = [int(1.25 * b) for b in report.tier_breaks if b <= top]
+    if report.last_year_quantity is not None and report.last_year_quantity <= top:
+        marks.append(int(1.1 * report.last_year_quantity))
+    return min(top, max([COST_VIEW_MULTIPLE * report.chosen_quantity, *marks]))
 
 
 def downsample_indices(
@@ -87,67 +172,6 @@ def downsample_indices(
     return np.union1d(spread, kept).astype(np.int64)
 
 
-def _render(draw: Callable[[Figure], None], *, prefix: str, label: str) -> str:
-    buffer = io.StringIO()
-    with _LOCK, matplotlib.rc_context(_style()):
-        figure = Figure(figsize=_SIZE_INCHES, layout="constrained")
-        FigureCanvasSVG(figure)
-        draw(figure)
-        figure.savefig(buffer, format="svg", metadata=_NO_METADATA)
-    return _finish_svg(buffer.getvalue(), prefix=prefix, label=label)
-
-
-def _style() -> dict[RcKeyType, Any]:
-    style: dict[RcKeyType, Any] = {
-        key: value
-        for key, value in matplotlib.rcParamsDefault.items()
-        if key not in ("backend", "backend_fallback", "interactive")
-    }
-    style.update(
-        {
-            "svg.fonttype": "none",  # text stays text: smaller, selectable, searchable
-            "svg.hashsalt": "tokencast-document",
-            "font.family": "sans-serif",
-            "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
-            "font.size": 8.0,
-            "axes.linewidth": 0.6,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "legend.fontsize": 7.5,
-            "legend.frameon": False,
-        }
-    )
-    return style
-
-
-def _finish_svg(raw: str, *, prefix: str, label: str) -> str:
-    """Inline-ready SVG: no XML prolog, ids renumbered under `prefix`, unreferenced ids dropped."""
-    svg = raw[raw.index("<svg") :].strip()
-    referenced = {match.group(2) for match in _REFERENCE.finditer(svg)}
-    renamed: dict[str, str] = {}
-    for match in _ID.finditer(svg):
-        old = match.group(1)
-        if old in referenced and old not in renamed:
-            renamed[old] = f"{prefix}-{len(renamed) + 1}"
-
-    def new_id(match: re.Match[str]) -> str:
-        old = match.group(1)
-        return f' id="{renamed[old]}"' if old in renamed else ""
-
-    def new_reference(match: re.Match[str]) -> str:
-        return match.group(1) + renamed.get(match.group(2), match.group(2))
-
-    svg = _REFERENCE.sub(new_reference, _ID.sub(new_id, svg))
-    # matplotlib's stylesheet says `*{...}`; inline in HTML that would reach the whole page.
-    svg = svg.replace("*{stroke-linejoin", "svg.chart *{stroke-linejoin", 1)
-    attributes = f'<svg class="chart" role="img" aria-label="{escape(label)}" '
-    return svg.replace("<svg ", attributes, 1)
-
-
-def _days(first_day: date, n_days: int) -> npt.NDArray[np.datetime64]:
-    return np.datetime64(first_day.isoformat(), "D") + np.arange(n_days)
-
-
 def weekly_mean(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Centred 7-day mean, shape kept; the three days at each end repeat the nearest full window.
 
@@ -159,94 +183,3 @@ def weekly_mean(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
         return np.full(series.shape, series.mean()) if series.size else series
     full = np.convolve(series, np.full(7, 1.0 / 7.0), mode="valid")
     return np.pad(full, (3, 3), mode="edge")
-
-
-def _draw_fan(figure: Figure, report: Report) -> None:
-    axes = figure.add_subplot()
-    history = np.asarray(report.history_tokens_per_day, dtype=np.float64)
-    if history.size:
-        days = _days(report.history_start, history.size)
-        axes.plot(days, history, color=_INK, lw=0.4, alpha=0.25, label="history, daily")
-        axes.plot(days, weekly_mean(history), color=_INK, lw=1.3, label="history, 7-day mean")
-    fan = report.fan
-    horizon = np.asarray(fan.mean).shape[0]
-    if horizon:
-        days = _days(fan.first_day, horizon)
-        p10, p90 = weekly_mean(fan.p10), weekly_mean(fan.p90)
-        axes.fill_between(
-            days, p10, p90, color=_FORECAST, alpha=0.22, lw=0, label="forecast p10\u2013p90"
-        )
-        axes.plot(days, weekly_mean(fan.p50), color=_FORECAST, lw=1.3, label="forecast p50")
-        axes.plot(days, weekly_mean(fan.mean), color=_INK, lw=0.9, ls="--", label="forecast mean")
-        axes.axvline(days[0], color=_INK, lw=0.8, ls="-.", label="forecast start")
-    locator = mdates.AutoDateLocator(maxticks=10)  # type: ignore[no-untyped-call]
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
-    axes.yaxis.set_major_formatter(FuncFormatter(_thousands))
-    axes.set_ylim(bottom=0)
-    axes.set_ylabel("tokens per day")
-    axes.grid(axis="y", color="#dddddd", lw=0.5)
-    if history.size or horizon:
-        figure.legend(loc="outside upper center", ncols=3)
-
-
-def _draw_cost(figure: Figure, report: Report) -> None:
-    axes = figure.add_subplot()
-    quantities = np.asarray(report.curve_quantities, dtype=np.int64)
-    costs = np.asarray(report.curve_expected_cost, dtype=np.float64)
-    upper = cost_view_upper(report)
-    visible = quantities <= upper
-    quantities, costs = quantities[visible], costs[visible]
-    if quantities.size:
-        _plot_curve(axes, report, quantities, costs)
-    currency = _plain(report.currency)
-    axes.set_xlabel("tokens bought")
-    axes.set_ylabel(f"expected cost ({currency})")
-    axes.xaxis.set_major_formatter(FuncFormatter(_thousands))
-    axes.yaxis.set_major_formatter(FuncFormatter(_thousands))
-    axes.grid(axis="y", color="#dddddd", lw=0.5)
-    if quantities.size:
-        figure.legend(loc="outside upper center", ncols=3)
-
-
-def _plot_curve(
-    axes: Axes, report: Report, quantities: npt.NDArray[np.int64], costs: npt.NDArray[np.float64]
-) -> None:
-    breaks = [b for b in report.tier_breaks if quantities[0] < b <= quantities[-1]]
-    at_breaks = np.searchsorted(quantities, breaks)
-    chosen_at = int(np.searchsorted(quantities, report.chosen_quantity))
-    keep = np.concatenate([at_breaks - 1, at_breaks, [0, quantities.size - 1, chosen_at - 1]])
-    keep = np.concatenate([keep, [chosen_at, int(np.nanargmin(costs))]])
-    shown = downsample_indices(quantities.size, keep)
-    axes.plot(quantities[shown], costs[shown], color=_FORECAST, lw=1.3, label="expected cost")
-    for number, tier_break in enumerate(breaks):
-        axes.axvline(
-            tier_break, color=_INK, lw=0.8, ls=":", label="tier break" if number == 0 else None
-        )
-    finite = costs[np.isfinite(costs)]
-    if finite.size:
-        low, high = float(finite.min()), float(finite.max())
-        pad = 0.05 * (high - low) if high > low else max(abs(high) * 0.05, 1.0)
-        axes.set_ylim(low - pad, high + pad)
-    chosen_cost = float(np.interp(report.chosen_quantity, quantities, costs))
-    axes.plot(
-        [report.chosen_quantity],
-        [chosen_cost],
-        ls="none",
-        marker="o",
-        ms=6,
-        mfc="white",
-        mec=_CHOSEN,
-        mew=1.6,
-        label=f"chosen: {report.chosen_quantity:,} tokens",
-    )
-    axes.set_xlim(quantities[0], quantities[-1])
-
-
-def _thousands(value: float, _position: float) -> str:
-    return f"{value:,.0f}"
-
-
-def _plain(text: str) -> str:
-    """User text for a chart label: a `$` must not switch matplotlib into math mode."""
-    return text.replace("$", r"\$")

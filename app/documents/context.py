@@ -14,6 +14,7 @@ from app.documents.changes import changes_section
 from app.documents.charts import cost_chart_svg, cost_view_upper, fan_chart_svg
 from app.documents.narrative import run_out_costs, why_paragraph
 from app.documents.report import Report
+from app.documents.sections import distribution_part, reproducibility_section, usage_section
 from app.documents.timing import timing_section
 from app.documents.view import (
     Table,
@@ -37,7 +38,8 @@ _KNOWN_BOOK = {"currency", "minimum_purchase", "pack_increment", "validity_days"
                "tiers", "top_up_price", "top_up_lead_days", "blocked_day_cost",
                "top_up_block_tokens"}  # fmt: skip
 _KNOWN_ASSUMPTIONS = {"price_book", "consumption_order", "objective", "n_paths", "seed"}
-_KNOWN_DATA = {"rows", "first_day", "last_day", "products", "sources"}
+# Header facts shown with a running string (repeated in every printed page's margins).
+_RUNNING = {"organization": "organization", "created_at": "created"}
 
 
 def build_context(
@@ -50,11 +52,13 @@ def build_context(
     currency = str(decision.get("currency") or book.get("currency") or report.currency)
     tiers = sequence(book.get("tiers"))
     quantity, total = fmt.tokens(decision.get("quantity")), decision.get("total_price")
+    forecast = mapping(facts.get("forecast"))
     return {
         "document_id": document_id,
         "facts_sha256": facts_sha256,
         "title": fmt.text(header.get("title") or "Token purchase recommendation"),
-        "header": _extras(header, {"title"}),
+        "header": _header(header),
+        "organization": fmt.text(header.get("organization")),
         "created_at": fmt.text(header.get("created_at")),
         "headline": f"Buy {quantity} tokens for {fmt.money(total, currency)}",
         "decision": decision_items(decision, tiers, currency),
@@ -63,15 +67,25 @@ def build_context(
         "timing": timing_section(decision, currency),
         "cost_svg": Markup(cost_chart_svg(report)),
         "cost_caption": _cost_caption(report, run_out_costs(book)),
-        "forecast": _forecast(mapping(facts.get("forecast"))),
-        "changes": changes_section(mapping(facts.get("forecast"))),
+        "forecast": _forecast(forecast) | distribution_part(forecast),
+        "changes": changes_section(forecast),
         "fan_svg": Markup(fan_chart_svg(report)),
         "fan_caption": _fan_caption(report),
-        "data": _data(mapping(facts.get("data"))),
+        "usage": usage_section(mapping(facts.get("data")), mapping(facts.get("usage")), currency),
         "packs": _packs(sequence(facts.get("packs")), currency),
         "tiers": _tiers(tiers, currency),
         "assumptions": _assumptions(assumptions, book, currency),
+        "reproducibility": reproducibility_section(facts, header, forecast),
     }
+
+
+def _header(header: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(label, value, running-string name or "") for each header fact but the title."""
+    return [
+        (key.replace("_", " ").capitalize(), generic(value), _RUNNING.get(key, ""))
+        for key, value in sorted(header.items())
+        if key != "title"
+    ]
 
 
 def _forecast(forecast: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,24 +111,12 @@ def _forecast(forecast: Mapping[str, Any]) -> dict[str, Any]:
     return {"model": fmt.text(model), "scores": scores, "totals": totals, "warnings": warnings}
 
 
-def _data(data: Mapping[str, Any]) -> dict[str, Any]:
-    products = data.get("products")
-    items = [
-        ("Usage rows", fmt.tokens(data.get("rows"))),
-        ("Period", f"{fmt.day(data.get('first_day'))} to {fmt.day(data.get('last_day'))}"),
-        ("Products", generic(products) if products is not None else fmt.MISSING),
-    ]
-    sources = [fmt.text(source) for source in sequence(data.get("sources"))]
-    return {"items": items + _extras(data, _KNOWN_DATA), "sources": sources}
-
-
 def _packs(packs: Sequence[Any], currency: str) -> Table:
     return Table(
-        head=["Purchased on", "Tokens", "Remaining", "Expires on", "Unit price"],
+        head=["Purchased on", "Tokens", "Remaining at the purchase date", "Expires on"],
         rows=[
             [fmt.day(p.get("purchased_on")), fmt.tokens(p.get("tokens")),
-             fmt.tokens(p.get("remaining_tokens")), fmt.day(p.get("expires_on")),
-             fmt.money(p.get("unit_price"), currency)]
+             fmt.tokens(p.get("remaining_tokens")), fmt.day(p.get("expires_on"))]
             for p in map(mapping, packs)
         ],
     )  # fmt: skip
@@ -199,7 +201,13 @@ def _cost_caption(report: Report, run_out: str) -> str:
     )
     if shown < high:
         text += f", shown up to {shown:,} tokens"
-    return text + ". Dotted lines: tier breaks; circle: the chosen quantity."
+    text += ". Dotted lines: tier breaks; circle: the chosen quantity"
+    last_year = report.last_year_quantity
+    if last_year is not None and low <= last_year <= shown:
+        text += f"; square: last year's consumption ({last_year:,} tokens)"
+    elif last_year is not None:
+        text += f". Last year's consumption ({last_year:,} tokens) lies beyond the quantities shown"
+    return text + "."
 
 
 def _fan_caption(report: Report) -> str:

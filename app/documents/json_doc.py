@@ -1,4 +1,5 @@
-"""The recommendation document as canonical JSON: the report's facts, its id and its schema.
+"""The recommendation document as canonical JSON: the report's facts, its id and its schema
+(the schema's name and the route that serves it, see `app.documents.schema`).
 
 Canonical means one byte sequence per content (sorted keys, no spaces, UTF-8), so the stored hash
 identifies the document. Only JSON values are accepted, and a NaN or infinity is refused with the
@@ -12,8 +13,9 @@ import math
 from typing import Any
 
 from app.documents.report import Report
+from app.documents.schema import SCHEMA, SCHEMA_URL
 
-SCHEMA = "tokencast.recommendation-document/1"
+RESERVED = ("document_id", "schema", "schema_url")
 
 
 class DocumentValueError(ValueError):
@@ -21,11 +23,12 @@ class DocumentValueError(ValueError):
 
 
 def render_json(report: Report, *, document_id: str) -> bytes:
-    clashes = {"document_id", "schema"} & set(report.facts)
+    clashes = set(RESERVED) & set(report.facts)
     if clashes:
         raise DocumentValueError(f"facts must not define the reserved keys {sorted(clashes)}")
     _check(report.facts, "facts")
-    document = {**report.facts, "document_id": document_id, "schema": SCHEMA}
+    document = {**report.facts, "document_id": document_id, "schema": SCHEMA,
+                "schema_url": SCHEMA_URL}  # fmt: skip
     text = json.dumps(
         document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )

@@ -1,6 +1,7 @@
 """The report object: every fact a document shows, built by the services, rendered here.
 
-Renderers (HTML, JSON; PDF later) take a Report and return bytes. They never touch the database.
+Renderers (HTML, JSON, and PDF from the HTML) take a Report and return bytes. They never touch
+the database.
 `facts` is the JSON-ready dictionary (money as decimal strings, dates as ISO strings) that the JSON
 rendering serializes as it is and the HTML rendering shows; the arrays are only for the charts.
 """
@@ -40,7 +41,10 @@ class Report:
     - `history_start`/`history_tokens_per_day`: the daily history, shape (n_days,).
     - `fan`: the forecast's daily quantiles.
     - `curve_quantities`/`curve_expected_cost`: the cost-versus-quantity curve, shape (k,),
-      with `tier_breaks` (token quantities) and `chosen_quantity` marked.
+      with `tier_breaks` (token quantities), `chosen_quantity` and `last_year_quantity` (the
+      purchase that repeats last year's consumption, None without a year of history) marked.
+
+    The usage section's and the total's distribution charts are drawn from `facts` alone.
     """
 
     facts: dict[str, Any]
@@ -52,6 +56,7 @@ class Report:
     tier_breaks: tuple[int, ...]
     chosen_quantity: int
     currency: str
+    last_year_quantity: int | None = None
 
     @property
     def history_days(self) -> int:

@@ -79,6 +79,16 @@ def runout_text(value: Any) -> str:
     )
 
 
+def cover_text(value: Any) -> str:
+    """Days from the purchase the balance lasts: `341 days (p10 290, p50 365, p90 365)`."""
+    if not isinstance(value, Mapping):
+        return fmt.text(value)
+    spread = ", ".join(f"{key} {fmt.tokens(value.get(key))}" for key in QUANTILE_KEYS)
+    life = value.get("life_days")
+    of_life = f" of the pack's {fmt.tokens(life)}" if life is not None else ""
+    return f"{fmt.days(value.get('mean'))} days{of_life} ({spread})"
+
+
 def generic(value: Any) -> str:
     """A fact of a kind this module does not know, shown plainly."""
     if isinstance(value, bool):
@@ -161,7 +171,11 @@ def decision_items(
         ("Purchase date / pack expires", _pair(decision, "purchase_date", "pack_expires_on")),
         ("Tokens used from the pack (p10 / p50 / p90)", consumption),
         ("Expected waste", _waste(decision, currency)),
-        ("Probability of running out", fmt.probability(decision.get("shortfall_probability"))),
+        ("Expected days of cover", cover_text(decision.get("days_of_cover"))),
+        (
+            "Run-out risk: probability of running out",
+            fmt.probability(decision.get("shortfall_probability")),
+        ),
         ("Run-out date (p10 / p50 / p90)", runout_text(runout)),
         ("Cost per token used", fmt.money(decision.get("cost_per_token_consumed"), currency)),
     ]

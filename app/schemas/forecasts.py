@@ -102,3 +102,9 @@ class ForecastRead(BaseModel):
     )
     changes: list[ChangeEffectRead] = Field(description="Each known change's effect.")
     warnings: list[str]
+    model_requested: str | None = Field(
+        default=None, description='The model asked for ("auto": chosen on backtests).'
+    )
+    country: str | None = Field(
+        default=None, description="Whose public holidays the forecast knew (ISO 3166 alpha-2)."
+    )

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.schemas.common import Day, Money, StrictModel
+from app.schemas.documents import DocumentRef
 
 
 class RecommendationCreate(StrictModel):
@@ -94,6 +95,16 @@ class OptionRead(BaseModel):
     expected_blocked_cost: Money = Field(default=Decimal(0))
 
 
+class CoverRead(BaseModel):
+    """Days from the purchase date until the balance runs out, over the simulated futures."""
+
+    mean: float
+    p10: int
+    p50: int
+    p90: int
+    life_days: int = Field(description="The pack's life: the most days it can cover.")
+
+
 class TimingRead(BaseModel):
     label: str
     description: str
@@ -104,20 +115,6 @@ class TimingRead(BaseModel):
     expected_waste_tokens: float
     runout_probability: float
     expected_blocked_days: float
-
-
-class DocumentLinks(BaseModel):
-    html: str
-    json_: str = Field(alias="json")
-    pdf: str | None = None
-
-    model_config = {"populate_by_name": True}
-
-
-class DocumentRef(BaseModel):
-    id: uuid.UUID
-    sha256: str = Field(description="SHA-256 of the document's JSON rendering.")
-    links: DocumentLinks
 
 
 class RecommendationRead(OptionRead):
@@ -132,6 +129,10 @@ class RecommendationRead(OptionRead):
     forecast_id: uuid.UUID
     seed: int
     n_paths: int
+    days_of_cover: CoverRead | None = Field(
+        default=None,
+        description="Expected days of cover: how long the existing packs and this purchase last.",
+    )
     residual_demand: QuantilesRead = Field(
         description="Tokens the new pack must serve (demand the existing packs cannot cover)."
     )

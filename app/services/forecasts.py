@@ -129,7 +129,9 @@ def build_forecast(
         paths=pack_paths(scenario.paths),
         etag="",
     )
-    row.body = summarize(row, history, result, scenario, warnings)
+    # What was asked, beside what came out: enough to make the same forecast again.
+    asked = {"model_requested": model, "country": country}
+    row.body = summarize(row, history, result, scenario, warnings) | asked
     row.etag = hashlib.sha256(json.dumps(row.body, sort_keys=True).encode()).hexdigest()
     return ForecastRun(row, history, scenario.paths)
 

@@ -24,6 +24,7 @@ from app.services.recommendations import (
     forecast_horizon,
 )
 from app.services.usage import records_from_json, user_key_function
+from app.services.usage_facts import BoughtPack, usage_facts
 from models.changes import UserProfiles, build_user_profiles, usage_from_rows
 from models.series import DailySeries
 
@@ -72,6 +73,7 @@ def plan(
         pack_terms=terms,
         ask=DecisionAsk(purchase, body.objective, body.cvar_level, body.service_level),
         data_facts=data_facts(records, history),
+        usage_facts=records_usage_facts(records, history, body),
     )
     later = sum(1 for p in body.packs if p.purchased_on >= purchase)
     if later:
@@ -121,3 +123,22 @@ def data_facts(records: list[UsageRecord], history: DailySeries) -> dict[str, An
         "users": len({r.user_key for r in used if r.user_key}),
         "sources": ["json (POST /v1/plan)"],
     }
+
+
+def records_usage_facts(
+    records: list[UsageRecord], history: DailySeries, body: PlanCreate
+) -> dict[str, Any]:
+    """The document's usage section from the request's own records and packs."""
+    used = [r for r in records if history.start <= r.day <= history.end]
+    per_product: dict[tuple[date, str], float] = defaultdict(float)
+    for rec in used:
+        per_product[(rec.day, rec.product)] += float(rec.tokens)
+    user_days = {(r.day, r.user_key) for r in used if r.user_key}
+    validity = body.price_book.validity_days
+    packs = [
+        BoughtPack(p.purchased_on, p.tokens, p.unit_price,
+                   p.expires_on or p.purchased_on + timedelta(days=validity))
+        for p in body.packs
+    ]  # fmt: skip
+    product_days = ((day, product, tokens) for (day, product), tokens in per_product.items())
+    return usage_facts(product_days, sorted(user_days), history, packs)

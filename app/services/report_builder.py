@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import platform
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from importlib import metadata
 from typing import Any
 
@@ -12,6 +14,8 @@ import numpy.typing as npt
 
 from app.db.tables import Forecast
 from app.documents.report import ForecastFan, Report
+from models.decision import residual_demand
+from models.decision.cover import days_of_cover
 from models.decision.types import Decision, Pack, PriceBook
 from models.series import DailySeries
 
@@ -19,11 +23,15 @@ CONSUMPTION_ORDER = (
     "The pack that expires first is used first; on equal expiry, the smaller pack first. "
     "Existing packs all expire before a new one, so they serve demand first."
 )
-LIBRARIES = ("tokencast", "numpy", "scipy", "statsmodels", "pandas")
+LIBRARIES = ("tokencast", "numpy", "scipy", "statsmodels", "pandas", "prophet", "cmdstanpy",
+             "holidays")  # fmt: skip
+DISTRIBUTION_BINS = 30
+LAST_YEAR_LABEL = "last year's consumption"
 
 
 def library_versions() -> dict[str, str]:
-    out = {}
+    """The versions of everything that shapes the numbers (the forecast and the decision)."""
+    out = {"python": platform.python_version()}
     for name in LIBRARIES:
         try:
             out[name] = metadata.version(name)
@@ -47,13 +55,15 @@ def build_report(
     price_book_facts: dict[str, Any],
     inputs_sha256: str,
     data_facts: dict[str, Any],
+    usage_facts: dict[str, Any],
+    created_at: datetime,
 ) -> Report:
     fb = forecast_row.body
     facts: dict[str, Any] = {
         "document": {
             "title": f"Token purchase recommendation for {decision.purchase_date.isoformat()}",
             "organization": org_name,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "created_at": created_at.isoformat(timespec="seconds"),
             "recommendation_id": str(recommendation_id),
         },
         "decision": body,
@@ -67,8 +77,10 @@ def build_report(
             "baseline_totals": fb.get("baseline_totals", fb["totals"]),
             "changes": fb.get("changes", []),
             "warnings": fb["warnings"],
+            "total_distribution": total_distribution(paths),
         },
         "data": data_facts,
+        "usage": usage_facts,
         "assumptions": {
             "price_book": price_book_facts,
             "consumption_order": CONSUMPTION_ORDER,
@@ -88,7 +100,11 @@ def build_report(
         "reproducibility": {
             "inputs_sha256": inputs_sha256,
             "seed": forecast_row.seed,
+            "n_paths": forecast_row.n_paths,
             "model": fb["model"],
+            "model_requested": fb.get("model_requested"),
+            "country": fb.get("country"),
+            "forecast_as_of": forecast_row.as_of.isoformat(),
             "versions": library_versions(),
             "requested_by_key": key_name,
         },
@@ -104,4 +120,53 @@ def build_report(
         tier_breaks=decision.curve.tier_breaks,
         chosen_quantity=decision.chosen.quantity,
         currency=price_book.currency,
+        last_year_quantity=last_year_quantity(decision),
     )
+
+
+def last_year_quantity(decision: Decision) -> int | None:
+    """The purchase that repeats last year's consumption, if the decision priced one."""
+    for option in (decision.chosen, *decision.alternatives):
+        if LAST_YEAR_LABEL in option.label.split("; "):
+            return option.quantity
+    return None
+
+
+def total_distribution(paths: npt.NDArray[np.float64], days: int = 365) -> dict[str, Any]:
+    """The histogram and quantiles of the forecast total over the first `days` days (or the whole
+    horizon when shorter), one total per simulated path."""
+    span = min(days, int(paths.shape[1]))
+    totals = paths[:, :span].sum(axis=1)
+    counts, edges = np.histogram(totals, bins=DISTRIBUTION_BINS)
+    p10, p50, p90 = np.quantile(totals, [0.1, 0.5, 0.9])
+    return {
+        "days": span,
+        "bin_edges": [round(float(e), 1) for e in edges],
+        "counts": [int(c) for c in counts],
+        "mean": round(float(totals.mean()), 1),
+        "p10": round(float(p10), 1),
+        "p50": round(float(p50), 1),
+        "p90": round(float(p90), 1),
+    }
+
+
+def cover_facts(
+    paths: npt.NDArray[np.float64],
+    first_day: date,
+    packs: Sequence[Pack],
+    purchase: date,
+    price_book: PriceBook,
+    quantity: int,
+) -> dict[str, Any]:
+    """Days the balance lasts from the purchase date (existing packs used first), over the paths:
+    the mean and p10/p50/p90, out of the pack's life."""
+    residual = residual_demand(paths, first_day, packs, purchase, price_book.validity_days)
+    days = days_of_cover(residual.new_pack_daily, quantity)
+    p10, p50, p90 = np.quantile(days, [0.1, 0.5, 0.9], method="inverted_cdf")
+    return {
+        "mean": round(float(days.mean()), 1),
+        "p10": int(p10),
+        "p50": int(p50),
+        "p90": int(p90),
+        "life_days": price_book.validity_days,
+    }

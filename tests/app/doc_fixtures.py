@@ -20,6 +20,10 @@ import numpy as np
 import numpy.typing as npt
 
 from app.documents.report import ForecastFan, Report
+from app.services.report_builder import cover_facts, library_versions, total_distribution
+from app.services.usage_facts import BoughtPack, usage_facts
+from models.decision.types import Pack, PriceBook, Tier, TierKind
+from models.series import DailySeries
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -54,8 +58,10 @@ def sample_report(
     n_paths: int = 1_000, seed: int = 7,
 ) -> Report:  # fmt: skip
     rng = np.random.default_rng(seed)
-    history = _daily(rng, history_days, np.zeros(1))[0]
-    baseline = _daily(rng, horizon_days, rng.normal(0.0, 0.12, size=n_paths))
+    history_start = PURCHASE_DATE - timedelta(days=history_days)
+    history = _daily(rng, history_days, np.zeros(1), history_start.weekday())[0]
+    trends = rng.normal(0.0, 0.12, size=n_paths)
+    baseline = _daily(rng, horizon_days, trends, PURCHASE_DATE.weekday())
     paths = baseline + _project(n_paths, horizon_days)
     residual, cumulative = _residual(paths)
     demand_days = np.pad(np.cumsum(paths > 0, axis=1, dtype=np.int64), ((0, 0), (1, 0)))
@@ -86,10 +92,14 @@ def sample_report(
     )
     facts = _facts(evaluated, paths, residual, history_days, n_paths, seed, last_year)
     facts["decision"] |= _timing(chosen, residual, blocked_each[:, 0], evaluated[0])
+    facts["decision"]["days_of_cover"] = _cover(paths, chosen)
     facts["forecast"] |= _changes(paths, baseline)
+    facts["forecast"]["total_distribution"] = total_distribution(paths)
+    series = DailySeries(PURCHASE_DATE - timedelta(days=history_days), history)
+    facts["usage"] = _usage(series)
     return Report(
         facts=facts,
-        history_start=PURCHASE_DATE - timedelta(days=history_days),
+        history_start=history_start,
         history_tokens_per_day=history,
         fan=fan,
         curve_quantities=quantities,
@@ -97,13 +107,49 @@ def sample_report(
         tier_breaks=tuple(b for b, _ in TIERS[1:]),
         chosen_quantity=chosen,
         currency="USD",
+        last_year_quantity=_round_up(last_year),
     )
 
 
-def _daily(rng: np.random.Generator, n_days: int, trends: FloatArray) -> FloatArray:
-    """Tokens per day, shape (len(trends), n_days): 30 users, weekends near zero, a yearly trend."""
+# The history's tokens split over three products in fixed shares; users active on weekdays.
+PRODUCT_SHARES = (("Revit", 0.5), ("AutoCAD", 0.3), ("Navisworks Manage", 0.2))
+USERS = tuple(f"u{i:02d}" for i in range(30))
+# Packs bought: one that expired with tokens left before the history ends, one held at the
+# purchase date (the existing pack the decision uses).
+BOUGHT_EARLY = BoughtPack(date(2023, 6, 1), 30_000, Decimal("2.85"), date(2024, 5, 31))
+
+
+def _usage(series: DailySeries) -> dict[str, Any]:
+    days = [series.start + timedelta(days=i) for i in range(series.n_days)]
+    product_days = [
+        (day, name, float(tokens) * share)
+        for day, tokens in zip(days, series.tokens_per_day.tolist(), strict=True)
+        for name, share in PRODUCT_SHARES
+        if tokens > 0
+    ]
+    user_days = [
+        (day, user) for day in days if day.weekday() < 5 for user in USERS[: 10 + day.month]
+    ]
+    expires = PURCHASE_DATE + timedelta(days=EXISTING_EXPIRES_AFTER_DAYS)
+    held = BoughtPack(expires - timedelta(days=365), 40_000, Decimal("2.70"), expires)
+    return usage_facts(product_days, user_days, series, [BOUGHT_EARLY, held])
+
+
+def _cover(paths: FloatArray, chosen: int) -> dict[str, Any]:
+    expires = PURCHASE_DATE + timedelta(days=EXISTING_EXPIRES_AFTER_DAYS)
+    pack = Pack(expires - timedelta(days=365), 40_000, EXISTING_REMAINING, expires)
+    book = PriceBook("USD", 100, 50, 365, TierKind.ALL_UNITS,
+                     tuple(Tier(low, price) for low, price in TIERS), TOP_UP)  # fmt: skip
+    return cover_facts(paths, PURCHASE_DATE, [pack], PURCHASE_DATE, book, chosen)
+
+
+def _daily(
+    rng: np.random.Generator, n_days: int, trends: FloatArray, first_weekday: int
+) -> FloatArray:
+    """Tokens per day, shape (len(trends), n_days): 30 users, weekends near zero, a yearly trend;
+    day 0 falls on `first_weekday` (0 = Monday)."""
     weekday = np.array([1.0, 1.05, 1.05, 1.0, 0.85, 0.06, 0.03])
-    day_of_week = (np.arange(n_days) + 2) % 7
+    day_of_week = (np.arange(n_days) + first_weekday) % 7
     growth = 1.0 + np.outer(trends, np.arange(n_days) / 365.0)
     level = 190.0 * weekday[day_of_week] * growth
     return rng.poisson(np.maximum(level, 0.0) / 7.0).astype(np.float64) * 7.0
@@ -137,6 +183,11 @@ def _blocked_days(runout: IntArray, demand_days: IntArray) -> IntArray:
     `demand_days[s, j]` counts the days before day j with some demand on path s."""
     arrives = np.minimum(runout + TOP_UP_LEAD_DAYS, demand_days.shape[1] - 1)
     return np.take_along_axis(demand_days, arrives, 1) - np.take_along_axis(demand_days, runout, 1)
+
+
+def _tier(quantity: int) -> dict[str, Any]:
+    index = max(i for i, (low, _) in enumerate(TIERS) if quantity >= low)
+    return {"index": index, "min_tokens": TIERS[index][0], "unit_price": str(TIERS[index][1])}
 
 
 def _unit_price(quantity: int) -> Decimal:
@@ -174,7 +225,7 @@ def _option(
     return {
         "label": label,
         "quantity": quantity,
-        "tier": [low for low, _ in TIERS].index(max(low for low, _ in TIERS if quantity >= low)),
+        "tier": _tier(quantity),
         "unit_price": str(unit),
         "total_price": _cents(unit * quantity),
         "currency": "USD",
@@ -255,10 +306,11 @@ def _facts(
         "purchase_date": PURCHASE_DATE.isoformat(),
         "pack_expires_on": (PURCHASE_DATE + timedelta(days=365)).isoformat(),
         "objective": "expected_cost",
+        "objective_level": None,
+        "n_paths": n_paths,
         "residual_demand": _quantiles(residual),
         "last_year_consumption_tokens": last_year,
         "existing_packs_expected_waste_tokens": 0.0,
-        "forecast_id": "fc_0001",
         "alternatives": options,
     }
     expires = PURCHASE_DATE + timedelta(days=EXISTING_EXPIRES_AFTER_DAYS)
@@ -267,14 +319,22 @@ def _facts(
             "title": "Token purchase recommendation",
             "organization": "Example Engineering <Ltd> & Co",
             "created_at": "2025-01-01T09:30:00Z",
+            "recommendation_id": "5b0c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3",
         },
         "decision": decision,
         "forecast": {
+            "id": "0f1e2d3c-4b5a-4697-8887-766554433221",
             "model": "damped_ets",
             "first_day": PURCHASE_DATE.isoformat(),
             "horizon_days": paths.shape[1],
             "candidates": [
-                {"model": name, "scores": {"total_mape_90": mape, "coverage_80": coverage}}
+                {
+                    "model": name,
+                    "scores": {"total_error_90d": mape, "coverage80_90d": coverage},
+                    "n_origins": 6,
+                    "failed": False,
+                    "message": "",
+                }
                 for name, mape, coverage in (
                     ("seasonal_naive", 0.142, 0.61),
                     ("damped_ets", 0.071, 0.79),
@@ -288,7 +348,11 @@ def _facts(
             "rows": 41_873,
             "first_day": (PURCHASE_DATE - timedelta(days=history_days)).isoformat(),
             "last_day": (PURCHASE_DATE - timedelta(days=1)).isoformat(),
-            "products": 4,
+            "days": history_days,
+            "zero_days": 0,
+            "total_tokens": last_year,
+            "products": 3,
+            "users": 22,
             "sources": ["usage-2024.csv (Autodesk Account usage export, 2026 columns)"],
         },
         "assumptions": {
@@ -315,7 +379,17 @@ def _facts(
                 "tokens": 40_000,
                 "remaining_tokens": EXISTING_REMAINING,
                 "expires_on": expires.isoformat(),
-                "unit_price": "2.70",
             }
         ],
+        "reproducibility": {
+            "inputs_sha256": "5f" * 32,
+            "seed": seed,
+            "n_paths": n_paths,
+            "model": "damped_ets",
+            "model_requested": "auto",
+            "country": None,
+            "forecast_as_of": (PURCHASE_DATE - timedelta(days=1)).isoformat(),
+            "versions": library_versions(),
+            "requested_by_key": "procurement",
+        },
     }

@@ -83,14 +83,17 @@ def test_purchase_date_too_far_ahead_is_refused_before_any_work(
     assert_error(early, 422, "2024-01-01")
 
 
-def test_document_pdf_is_406_both_ways(client: TestClient, org: Org) -> None:
+def test_document_format_and_paper_are_checked(client: TestClient, org: Org) -> None:
     missing = "00000000-0000-0000-0000-000000000000"
-    by_query = client.get(f"/v1/documents/{missing}?format=pdf", headers=org.headers)
-    by_accept = client.get(
-        f"/v1/documents/{missing}", headers={**org.headers, "Accept": "application/pdf"}
-    )
-    assert_error(by_query, 406, "PDF")
-    assert_error(by_accept, 406, "PDF")
+    url = f"/v1/documents/{missing}"
+    image = client.get(url, headers={**org.headers, "Accept": "image/png"})
+    assert_error(image, 406, "image/png", "application/pdf")
+    refused = client.get(url, headers={**org.headers, "Accept": "application/pdf;q=0, text/csv"})
+    assert_error(refused, 406, "Accept")
+    assert_error(client.get(f"{url}?format=docx", headers=org.headers), 422, "format")
+    assert_error(client.get(f"{url}?format=pdf&paper=a3", headers=org.headers), 422, "paper")
+    # A format that can be served goes on to look the document up.
+    assert_error(client.get(f"{url}?format=pdf", headers=org.headers), 404, missing)
 
 
 def test_control_characters_in_a_csv_name_are_refused(client: TestClient, org: Org) -> None:

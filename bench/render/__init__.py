@@ -1,0 +1,1 @@
+"""The document rendering benchmark: JSON, HTML and PDF of the demo's recommendation."""
