@@ -34,6 +34,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from app.main import create_app
 
+    workers = args.workers or settings.workers
+    if workers > 1:
+        from app.serve import exec_workers
+
+        exec_workers(args.host, args.port, workers)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
 
@@ -111,6 +116,12 @@ def _country(code: str) -> str:
     return code
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive whole number")
+    return int(text)
+
+
 def _safe_url(url: str) -> str:
     if "@" in url:
         scheme, rest = url.split("://", 1)
@@ -125,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=_positive, help="worker processes (default: TOKENCAST_WORKERS, 1)"
+    )
     serve.set_defaults(func=cmd_serve)
     org = sub.add_parser("create-org", help="create an organization and its first API key")
     org.add_argument("name")

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
         "instead of the normalized address.",
     )
     log_level: str = "INFO"
+    workers: int = Field(
+        default=1, ge=1, le=64, description="uvicorn worker processes for `tokencast serve`"
+    )
 
 
 def get_settings() -> Settings:
