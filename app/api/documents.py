@@ -12,7 +12,7 @@ from app.api.deps import PrincipalDep, SessionDep
 from app.api.etags import not_modified
 from app.db.tables import Organization
 from app.errors import ServiceError
-from app.schemas.common import ERROR_RESPONSES
+from app.schemas.common import ERROR_RESPONSES, ErrorRead
 from app.services import documents as svc
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=ERROR_RESPONSES)
@@ -54,7 +54,8 @@ def _slug(name: str) -> str:
         200: {
             "content": {"text/html": {}, "application/json": {}},
             "description": "The document bytes; header X-Content-SHA256 is their hash.",
-        }
+        },
+        406: {"model": ErrorRead, "description": "No format this document is served in"},
     },
 )
 def get_document(
