@@ -23,6 +23,13 @@ class Settings(BaseSettings):
         "instead of the normalized address.",
     )
     log_level: str = "INFO"
+    poll_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="How long GET /v1/forecasts/latest may reuse a key lookup and the latest "
+        "forecast in memory (per worker process); 0: never.",
+    )
     workers: int = Field(
         default=1, ge=1, le=64, description="uvicorn worker processes for `tokencast serve`"
     )

@@ -39,13 +39,18 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_principal(
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def bearer_key(credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The raw API key of `Authorization: Bearer <key>`, or 401."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise UnauthorizedError("missing API key: send 'Authorization: Bearer <api key>'")
-    return authenticate(session, credentials.credentials)
+    return credentials.credentials
+
+
+def get_principal(session: SessionDep, credentials: BearerDep) -> Principal:
+    return authenticate(session, bearer_key(credentials))
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
