@@ -39,7 +39,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         from app.serve import exec_workers
 
         exec_workers(args.host, args.port, workers)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    from app.serve import freeze_startup_objects
+
+    app = create_app(settings)
+    freeze_startup_objects()
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 
