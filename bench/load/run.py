@@ -37,6 +37,14 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+class Timed:
+    scenario: Scenario
+    result: wrk.Result
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
 class Outcome:
     scenario: Scenario
     result: wrk.Result
@@ -69,21 +77,26 @@ def _ensure_wrk() -> None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, check=True)
 
 
-def _drive(
-    base: str, items: list[Scenario], imports: Imports | None, args: argparse.Namespace
-) -> list[Outcome]:
-    outcomes = []
+def _drive(base: str, items: list[Scenario], args: argparse.Namespace) -> list[Timed]:
+    timed = []
     for sc in items:
         conns = sc.connections or args.connections
         wrk.run(base, sc.request, seconds=2, connections=conns)  # warm-up, not counted
         start = time.monotonic()
         result = wrk.run(base, sc.request, seconds=args.seconds, connections=conns)
-        end = time.monotonic()
-        busy = imports.busy_share(start, end) if imports else 0.0
-        done = len([r for r in imports.during(start, end) if r[1] <= end]) if imports else 0
-        outcomes.append(Outcome(sc, result, busy, done))
-        print(report.line(outcomes[-1]), flush=True)
-    return outcomes
+        timed.append(Timed(sc, result, start, time.monotonic()))
+        print(f"{sc.name}: {result.per_second:,.1f}/s, p99 {result.p99_ms:.1f} ms", flush=True)
+    return timed
+
+
+def _outcomes(timed: list[Timed], imports: Imports | None) -> list[Outcome]:
+    """With the imports' rounds known (the last one ends after the last scenario)."""
+    out = []
+    for t in timed:
+        busy = imports.busy_share(t.start, t.end) if imports else 0.0
+        done = len([r for r in imports.during(t.start, t.end) if r[1] <= t.end]) if imports else 0
+        out.append(Outcome(t.scenario, t.result, busy, done))
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -103,15 +116,15 @@ def main(argv: list[str] | None = None) -> None:
     ):
         seeded = seed_dashboard_org(server.base_url, create_org(url, "Dashboards"))
         items = scenarios(seeded)
-        quiet = _drive(server.base_url, [s for s in items if not s.under_import], None, args)
+        quiet = _drive(server.base_url, [s for s in items if not s.under_import], args)
         imports = Imports(server.base_url, create_org(url, "Importer"), args.rows)
         imports.start()
         while not imports.rounds and time.monotonic() - imports.started < 600:
             time.sleep(0.5)  # the first round done: the server is warm for imports too
-        loaded = _drive(server.base_url, [s for s in items if s.under_import], imports, args)
+        loaded = _drive(server.base_url, [s for s in items if s.under_import], args)
         imports.stop()
     run = report.Run(
-        outcomes=quiet + loaded,
+        outcomes=_outcomes(quiet, None) + _outcomes(loaded, imports),
         imports=imports.rounds,
         rows=args.rows,
         seconds=args.seconds,
