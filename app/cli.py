@@ -35,15 +35,18 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from app.main import create_app
 
+    workers = args.workers or settings.workers
+    if workers > 1:
+        from app.serve import exec_workers
+
+        exec_workers(args.host, args.port, workers)
+    from app.serve import freeze_startup_objects
+
+    app = create_app(settings)
+    freeze_startup_objects()
     # log_config=None: logging is already configured (JSON lines); uvicorn's access line, with
     # the raw query string, is replaced by the app's own.
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        access_log=False,
-    )
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 
@@ -147,6 +150,12 @@ def _country(code: str) -> str:
     return code
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive whole number")
+    return int(text)
+
+
 def _safe_url(url: str) -> str:
     if "@" in url:
         scheme, rest = url.split("://", 1)
@@ -161,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=_positive, help="worker processes (default: TOKENCAST_WORKERS, 1)"
+    )
     serve.set_defaults(func=cmd_serve)
     org = sub.add_parser("create-org", help="create an organization and its first API key")
     org.add_argument("name")

@@ -33,6 +33,7 @@ from app.db.session import build_engine, session_factory
 from app.errors import install_error_handlers
 from app.observability import logs
 from app.observability.middleware import ObservabilityMiddleware
+from app.services.forecast_polls import ForecastPolls
 from app.settings import Settings
 from models.forecasting.prophet_model import warm_up
 
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.forecast_polls = ForecastPolls(settings.poll_cache_seconds)
     install_error_handlers(app)
     routers = (
         health,

@@ -105,6 +105,17 @@ class Settings(BaseSettings):
             )
         return self
 
+    poll_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="How long GET /v1/forecasts/latest may reuse a key lookup and the latest "
+        "forecast in memory (per worker process); 0: never.",
+    )
+    workers: int = Field(
+        default=1, ge=1, le=64, description="uvicorn worker processes for `tokencast serve`"
+    )
+
 
 def get_settings() -> Settings:
     return Settings()

@@ -61,6 +61,16 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def bearer_key(credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The raw API key of `Authorization: Bearer <key>`, or 401."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise UnauthorizedError("missing API key: send 'Authorization: Bearer <api key>'")
+    return credentials.credentials
+
+
 def check_paths(n_paths: int, max_paths: int) -> None:
     """Sample paths asked for by a request, within the service's limit."""
     if n_paths > max_paths:
@@ -70,14 +80,9 @@ def check_paths(n_paths: int, max_paths: int) -> None:
 
 
 def get_principal(
-    request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    background: BackgroundTasks,
+    request: Request, session: SessionDep, credentials: BearerDep, background: BackgroundTasks
 ) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise UnauthorizedError("missing API key: send 'Authorization: Bearer <api key>'")
-    principal = authenticate(session, credentials.credentials)
+    principal = authenticate(session, bearer_key(credentials))
     if use_is_stale(principal, now()):
         # After the reply, in a transaction of its own: a read stays a read, and the request
         # never waits for the key's row.

@@ -12,7 +12,7 @@ from app.api.deps import PrincipalDep, SessionDep
 from app.api.etags import not_modified
 from app.db.tables import Document, Organization
 from app.errors import ServiceError
-from app.schemas.common import ERROR_RESPONSES, PageOffset
+from app.schemas.common import ERROR_RESPONSES, ErrorRead, PageOffset
 from app.schemas.documents import DocumentItem, DocumentList
 from app.services import documents as svc
 
@@ -112,7 +112,7 @@ def list_documents(
             "description": "The document bytes; ETag and X-Content-SHA256 are their SHA-256.",
         },
         304: {"description": "Not modified: the If-None-Match ETag is the one served."},
-        406: {"description": "No acceptable format was asked for."},
+        406: {"model": ErrorRead, "description": "No format this document is served in"},
     },
 )
 def get_document(

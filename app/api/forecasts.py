@@ -5,32 +5,53 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.api.deps import PrincipalDep, SessionDep, SettingsDep, check_paths
+from app.api.deps import (
+    BearerDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    bearer_key,
+    check_paths,
+)
 from app.api.etags import not_modified
 from app.db.tables import Forecast
 from app.errors import UnprocessableError
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.forecasts import ForecastCreate, ForecastRead
+from app.services import forecast_reads as reads
 from app.services import forecasts as svc
+from app.services.forecast_polls import ForecastPolls
 
 router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"], responses=ERROR_RESPONSES)
 _DOC: dict[int | str, dict[str, Any]] = {200: {"model": ForecastRead}}
 
 
+def _headers(etag: str) -> dict[str, str]:
+    return {"ETag": f'"{etag}"', "Cache-Control": "private, no-cache"}
+
+
 def _reply(row: Forecast, status: int, if_none_match: str | None) -> Response:
-    etag = f'"{row.etag}"'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-    if not_modified(if_none_match, etag):
+    headers = _headers(row.etag)
+    if not_modified(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)
     return JSONResponse(row.body, status_code=status, headers=headers)
 
 
+def _stored(stored: reads.StoredForecast) -> Response:
+    """The body as stored (JSON text): polls skip parsing it and writing it out again."""
+    return Response(stored.json_text, media_type="application/json", headers=_headers(stored.etag))
+
+
 @router.post("", status_code=201, response_model=ForecastRead, summary="Forecast daily token use")
 def post_forecast(
-    body: ForecastCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+    body: ForecastCreate,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
 ) -> Response:
     """Forecast the organization's daily tokens as `n_paths` sample paths and summarize them:
     daily mean and p10/p50/p90, and the 30/90/365-day totals, with every model's backtest."""
@@ -51,18 +72,31 @@ def post_forecast(
         n_paths=n_paths,
         seed=body.seed,
     )
+    request.app.state.forecast_polls.forget_latest(principal.organization_id)
     return _reply(run.row, 201, None)
 
 
 @router.get("/latest", responses=_DOC, summary="The latest forecast (for polling)")
-def get_latest(
-    session: SessionDep,
-    principal: PrincipalDep,
+async def get_latest(
+    request: Request,
+    credentials: BearerDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """The newest forecast. Send its ETag back in `If-None-Match` to get 304 while unchanged."""
+    """The newest forecast. Send its ETag back in `If-None-Match` to get 304 while unchanged.
+
+    Made for frequent polling: the key lookup and the newest forecast are reused for
+    TOKENCAST_POLL_CACHE_SECONDS (default 1 s) within a server process.
+    """
+    # Async, without the session and key dependencies: a poll answered from memory needs no
+    # thread and no database; what is not in memory is loaded in the thread pool.
+    polls: ForecastPolls = request.app.state.forecast_polls
+    factory = request.app.state.session_factory
+    principal = await polls.principal_for(factory, bearer_key(credentials))
     principal.require("read")
-    return _reply(svc.latest_forecast(session, principal.organization_id), 200, if_none_match)
+    stored = await polls.latest_for(factory, principal.organization_id)
+    if not_modified(if_none_match, f'"{stored.etag}"'):
+        return Response(status_code=304, headers=_headers(stored.etag))
+    return _stored(stored)
 
 
 @router.get("/{forecast_id}", responses=_DOC, summary="A forecast by id")
@@ -73,5 +107,7 @@ def get_forecast(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     principal.require("read")
-    row = svc.get_forecast(session, principal.organization_id, forecast_id)
-    return _reply(row, 200, if_none_match)
+    stored = reads.forecast_json(session, principal.organization_id, forecast_id)
+    if not_modified(if_none_match, f'"{stored.etag}"'):
+        return Response(status_code=304, headers=_headers(stored.etag))
+    return _stored(stored)

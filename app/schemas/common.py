@@ -113,6 +113,7 @@ class ErrorRead(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorRead, "description": "The body could not be read (bad UTF-8 or multipart)"},
     401: {"model": ErrorRead, "description": "Missing or invalid API key"},
     403: {"model": ErrorRead, "description": "The key lacks the scope"},
     404: {"model": ErrorRead, "description": "Not found in this organization"},

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.tables import Forecast
@@ -276,16 +275,4 @@ def get_forecast(session: Session, organization_id: uuid.UUID, forecast_id: uuid
     row = session.get(Forecast, forecast_id)
     if row is None or row.organization_id != organization_id:
         raise NotFoundError(f"forecast {forecast_id} not found")
-    return row
-
-
-def latest_forecast(session: Session, organization_id: uuid.UUID) -> Forecast:
-    row = session.scalars(
-        select(Forecast)
-        .where(Forecast.organization_id == organization_id)
-        .order_by(Forecast.created_at.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        raise NotFoundError("no forecast yet: create one with POST /v1/forecasts")
     return row
