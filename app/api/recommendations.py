@@ -12,6 +12,7 @@ from app.schemas.common import ERROR_RESPONSES
 from app.schemas.recommendations import RecommendationCreate, RecommendationRead
 from app.schemas.reproduction import QuantityCheck, ReproductionRead, StoredAndRecomputed
 from app.services import recommendations as svc
+from app.services.insights import InsightRules
 from app.services.reproduction import reproduce_recommendation
 
 router = APIRouter(
@@ -37,6 +38,7 @@ def post_recommendation(
         forecast_id=body.forecast_id,
         seed=body.seed,
         limits=svc.ForecastLimits(settings.forecast_paths, settings.max_horizon_days),
+        insight_rules=InsightRules.from_settings(settings),
     )
     return JSONResponse(rec.body, status_code=201)
 

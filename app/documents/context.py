@@ -12,6 +12,7 @@ from markupsafe import Markup
 from app.documents import formatting as fmt
 from app.documents.changes import changes_section
 from app.documents.charts import cost_chart_svg, cost_view_upper, fan_chart_svg
+from app.documents.insights import insights_section
 from app.documents.narrative import run_out_costs, why_paragraph
 from app.documents.report import Report
 from app.documents.sections import distribution_part, reproducibility_section, usage_section
@@ -72,6 +73,7 @@ def build_context(
         "fan_svg": Markup(fan_chart_svg(report)),
         "fan_caption": _fan_caption(report),
         "usage": usage_section(mapping(facts.get("data")), mapping(facts.get("usage")), currency),
+        "insights": insights_section(facts, currency),
         "packs": _packs(sequence(facts.get("packs")), currency),
         "tiers": _tiers(tiers, currency),
         "assumptions": _assumptions(assumptions, book, currency),

@@ -56,6 +56,8 @@ class DocumentFacts:
     key_name: str
     data: dict[str, Any]
     usage: dict[str, Any]
+    # {"insights": ..., "hybrid": ...} of a stored recommendation (app/services/insight_document)
+    sections: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ def price_and_report(
         inputs_sha256=inputs,
         data_facts=facts.data,
         usage_facts=facts.usage,
+        sections=facts.sections,
         created_at=created_at,
     )
     return Priced(body, inputs, report)

@@ -23,11 +23,10 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from app.services import changes as change_svc
-from app.services.decision_run import existing_packs, last_year_consumption
+from app.services.decision_run import DecisionAsk, PackTerms, existing_packs, last_year_consumption
 from app.services.decision_view import money, option, quantiles
 from app.services.forecasts import ForecastRun
 from app.services.named_user_prices import prices_in
-from app.services.recommendations import DecisionAsk, PackTerms
 from models.changes import (
     LicenceMixChange,
     RateChange,

@@ -207,15 +207,21 @@ def effective_token_price(
 
 
 def compute_insights(
-    session: Session, *, organization_id: uuid.UUID, as_of: date | None, rules: InsightRules
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    as_of: date | None,
+    rules: InsightRules,
+    token_price: TokenPrice | None = None,
 ) -> Insights:
-    """Every insight of the window ending on `as_of` (see the module docstring)."""
+    """Every insight of the window ending on `as_of` (see the module docstring); `token_price`
+    replaces the effective token price (a reproduction uses the one its document recorded)."""
     start, end, notes = insight_window(session, organization_id, as_of, rules.window_days)
     usage = load_usage(session, organization_id, start, end)
     activity = user_activity(usage)
     standings = segment_users(activity, rules.segments)
     annual = float(usage.tokens.sum()) * 365.0 / usage.n_days
-    price = effective_token_price(session, organization_id, annual, end)
+    price = token_price or effective_token_price(session, organization_id, annual, end)
     rates = product_rates(activity)
     comparisons, break_evens = _named_user(session, organization_id, activity, standings, price)
     country = organization_country(session, organization_id)

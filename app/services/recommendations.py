@@ -19,11 +19,14 @@ from app.services.decision_run import (
     price_and_report,
 )
 from app.services.forecasts import ForecastRun, create_forecast, get_forecast, unpack_paths
+from app.services.insight_document import document_sections
+from app.services.insights import InsightRules
 from app.services.keys import now
 from app.services.pricing import get_price_book_row, packs_before, to_core_price_book
 from app.services.usage import history_series, usage_profile
 from app.services.usage_facts import stored_usage_facts
 from models.decision.types import PriceBook
+from models.insights.segments import SegmentRules
 from models.series import DailySeries
 
 __all__ = ["DecisionAsk", "ForecastLimits", "PackTerms", "create_recommendation",
@@ -45,7 +48,11 @@ def create_recommendation(
     forecast_id: uuid.UUID | None,
     seed: int | None,
     limits: ForecastLimits,
+    insight_rules: InsightRules | None = None,
 ) -> Recommendation:
+    """Forecast, price and document a purchase; the document carries the usage insights (with
+    `insight_rules`, the default thresholds when None) and the purchase with and without the
+    licence-mix changes."""
     pb = to_core_price_book(get_price_book_row(session, organization_id))
     run = _forecast_for(session, organization_id, ask.purchase_date, forecast_id, pb, seed, limits)
     purchase = ask.purchase_date or run.row.first_day
@@ -53,6 +60,10 @@ def create_recommendation(
         PackTerms(r.purchased_on, r.tokens, r.expires_on)
         for r in packs_before(session, organization_id, purchase)
     ]
+    sections = document_sections(
+        session, organization_id=organization_id, run=run, price_book=pb, purchase=purchase,
+        pack_terms=terms, ask=ask, rules=insight_rules or InsightRules(SegmentRules()),
+    )  # fmt: skip
     body, doc_id = decide_and_document(
         session,
         organization_id=organization_id,
@@ -64,6 +75,7 @@ def create_recommendation(
         ask=ask,
         data_facts=usage_profile(session, organization_id, run.history),
         usage_facts=stored_usage_facts(session, organization_id, run.history),
+        sections=sections,
     )
     rec = Recommendation(
         id=uuid.UUID(body["id"]),
@@ -92,8 +104,10 @@ def decide_and_document(
     ask: DecisionAsk,
     data_facts: dict[str, Any],
     usage_facts: dict[str, Any],
+    sections: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], uuid.UUID]:
-    """Price every quantity over the run's paths, write the document, return the reply body."""
+    """Price every quantity over the run's paths, write the document, return the reply body.
+    `sections`: the insights and hybrid facts (`document_sections`), None for none."""
     org = session.get(Organization, organization_id)
     rec_id, created = uuid.uuid4(), now()
     priced = price_and_report(
@@ -102,7 +116,9 @@ def decide_and_document(
         purchase=purchase,
         pack_terms=pack_terms,
         ask=ask,
-        facts=DocumentFacts(org.name if org else "", key_name, data_facts, usage_facts),
+        facts=DocumentFacts(
+            org.name if org else "", key_name, data_facts, usage_facts, sections=sections
+        ),
         recommendation_id=rec_id,
         created_at=created,
     )

@@ -57,6 +57,7 @@ def build_report(
     data_facts: dict[str, Any],
     usage_facts: dict[str, Any],
     created_at: datetime,
+    sections: dict[str, Any] | None = None,
 ) -> Report:
     fb = forecast_row.body
     facts: dict[str, Any] = {
@@ -109,6 +110,9 @@ def build_report(
             "requested_by_key": key_name,
         },
     }
+    if sections is not None:  # a stored recommendation's usage insights and hybrid purchase
+        facts["insights"] = sections["insights"]
+        facts["hybrid"] = sections["hybrid"]
     q10, q50, q90 = np.quantile(paths, [0.1, 0.5, 0.9], axis=0)
     return Report(
         facts=facts,

@@ -4,8 +4,11 @@ The forecast is made again from the organization's stored usage up to the foreca
 with the known changes it used (deleted ones included: they are kept for this), the model asked
 for, the country and the recorded seed; the decision is priced again with the price book written
 in the document (not today's) and the packs held at the purchase date; the document's facts are
-gathered again with the stored ids, names and creation time. Nothing is stored. With the same
-inputs and library versions the JSON rendering comes out byte for byte the same.
+gathered again with the stored ids, names and creation time; the usage insights with the
+thresholds the document recorded, the purchase with and without the licence-mix changes with the
+live changes and named-user prices (a change or price edited since shows as a difference).
+Nothing is stored. With the same inputs and library versions the JSON rendering comes out byte
+for byte the same.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ from app.documents import render_json
 from app.services import changes as change_svc
 from app.services.decision_run import DecisionAsk, DocumentFacts, PackTerms, price_and_report
 from app.services.forecasts import build_forecast, pack_paths
+from app.services.insight_document import (
+    document_sections,
+    rules_from_facts,
+    token_price_from_facts,
+)
 from app.services.organizations import organization_country
 from app.services.pricing import packs_before
 from app.services.recommendations import get_recommendation
@@ -75,18 +83,32 @@ def reproduce_recommendation(
         country=row.body.get("country", organization_country(session, organization_id)),
     )
     run.row.id = row.id  # the same forecast, made again: its facts carry the stored id
+    book = price_book_from_facts(stored["assumptions"]["price_book"])
+    terms = [
+        PackTerms(p.purchased_on, p.tokens, p.expires_on)
+        for p in packs_before(session, organization_id, rec.purchase_date)
+    ]
+    ask = _ask(rec.body, rec.purchase_date, rec.objective)
+    sections = None  # documents stored before the insights section have none
+    if "insights" in stored:
+        sections = document_sections(
+            session, organization_id=organization_id, run=run, price_book=book,
+            purchase=rec.purchase_date, pack_terms=terms, ask=ask,
+            rules=rules_from_facts(stored["insights"]),
+            token_price=token_price_from_facts(stored["insights"]),
+        )  # fmt: skip
     priced = price_and_report(
         run=run,
-        price_book=price_book_from_facts(stored["assumptions"]["price_book"]),
+        price_book=book,
         purchase=rec.purchase_date,
-        pack_terms=[PackTerms(p.purchased_on, p.tokens, p.expires_on)
-                    for p in packs_before(session, organization_id, rec.purchase_date)],
-        ask=_ask(rec.body, rec.purchase_date, rec.objective),
+        pack_terms=terms,
+        ask=ask,
         facts=DocumentFacts(
             org_name=stored["document"]["organization"],
             key_name=stored["reproducibility"]["requested_by_key"],
             data=usage_profile(session, organization_id, history),
             usage=stored_usage_facts(session, organization_id, history),
+            sections=sections,
         ),
         recommendation_id=rec.id,
         created_at=datetime.fromisoformat(stored["document"]["created_at"]),
