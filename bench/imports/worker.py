@@ -40,7 +40,7 @@ def run_import(database_url: str, organization_id: uuid.UUID, path: Path) -> dic
                 session,
                 organization_id=organization_id,
                 filename=path.name,
-                content=fh.read(),
+                content=fh,
                 user_key_secret=None,
             )
         out["result"] = reply.model_dump(mode="json")
