@@ -85,9 +85,9 @@ def render(info: RunInfo, shape: Shape, results: Sequence[Measurement], notes: s
         "- Wall: the whole import (parse, store, commit) through the service function in a "
         "process of its own; over HTTP, the whole request from a client on loopback (upload "
         "included) to a newly started `tokencast serve`",
-        "- Peak RSS: the importing process's high-water mark (`getrusage`, or `VmHWM` of the "
-        "server), interpreter and application imports included; `RSS before` is the process "
-        "before the import started",
+        "- Peak RSS: the importing process's high-water mark during the import (`VmHWM`, reset "
+        "just before it), interpreter and application imports included; `RSS before` is the "
+        "process's RSS as the import started",
         "",
         "## Targets",
         "",

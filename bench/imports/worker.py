@@ -2,8 +2,9 @@
 
     python -m bench.imports.worker --database-url URL --organization-id ID --file PATH
 
-Prints one JSON object: wall seconds of the import (parse, store, commit), peak RSS before and
-after it (`getrusage`, the interpreter and the application's imports included), and the import's
+Prints one JSON object: wall seconds of the import (parse, store, commit), the process's RSS
+before it and its peak RSS during it (/proc VmRSS and VmHWM, the peak reset just before the
+import; the interpreter and the application's imports are resident in both), and the import's
 answer or its error. The unit of work is the CLI's and the API's: commit on success, roll back on
 any error.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 import uuid
@@ -23,15 +23,13 @@ from app.db.session import build_engine, session_factory, session_scope
 from app.errors import ServiceError
 from app.ingest import UsageImportError
 from app.services.imports import import_file
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+from bench.imports.server import memory_mib, reset_peak
 
 
 def run_import(database_url: str, organization_id: uuid.UUID, path: Path) -> dict[str, Any]:
     factory = session_factory(build_engine(database_url))
-    before = peak_rss_mib()
+    reset_peak("self")
+    before = memory_mib("self")["VmRSS"]
     started = time.perf_counter()
     out: dict[str, Any] = {}
     try:
@@ -48,7 +46,7 @@ def run_import(database_url: str, organization_id: uuid.UUID, path: Path) -> dic
         out["error"] = str(exc) if isinstance(exc, UsageImportError) else exc.detail
     out["wall_s"] = time.perf_counter() - started
     out["rss_before_mib"] = before
-    out["peak_rss_mib"] = peak_rss_mib()
+    out["peak_rss_mib"] = memory_mib("self")["VmHWM"]
     return out
 
 

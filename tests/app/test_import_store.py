@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import io
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -156,6 +158,23 @@ def test_rows_summing_past_the_column_limit_are_refused(session: Session, org: O
     assert stored(session, org) == {}
 
 
+def test_a_user_too_long_to_store_stops_the_stream_with_its_line(
+    session: Session, org: Org
+) -> None:
+    long_email = "x" * 330 + "@example.com"
+    text = (
+        "Email,Product,Day used,Tokens used\n"
+        + "".join(f"u{i}@example.com,Revit,2025-01-06,1\n" for i in range(20))
+        + f"{long_email},Revit,2025-01-06,1\n"
+    )
+    with pytest.raises(UnprocessableError) as caught:
+        run(session, org, text)
+    assert "record at line 22: user is longer than 320 characters" in caught.value.detail
+    assert long_email not in caught.value.detail
+    session.rollback()
+    assert stored(session, org) == {}
+
+
 def test_names_with_copy_special_characters_round_trip(session: Session, org: Org) -> None:
     # COPY's text format gives backslash and tab a meaning; the stored values must not change.
     text = (
@@ -202,3 +221,28 @@ def test_daily_totals_file_and_json_records_share_the_upsert(
     reply = strict_json(client.post("/v1/usage", headers=org.headers, json={"records": records}))
     assert (reply["rows_added"], reply["rows_unchanged"], reply["rows_merged"]) == (1, 1, 1)
     assert stored(session, org)[(date(2025, 1, 8), "", "")] == Decimal(3)
+
+
+def test_xlsx_workbook_from_a_file_is_stored_with_its_notes(
+    session: Session, org: Org, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Email", "Product", "Day used", "Tokens used"])
+    sheet.append(["a@example.com", "Revit", date(2025, 3, 3), 10])
+    sheet.append([None] * 4)
+    sheet.append(["a@example.com", "Revit", datetime(2025, 3, 3, 17, 5), 2.5])
+    sheet.append(["b@example.com", "AutoCAD", "2025-03-04", "7"])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    with path.open("rb") as fh:
+        reply = import_file(
+            session, organization_id=org.id, filename=path.name, content=fh, user_key_secret=None
+        )
+    assert (reply.rows_read, *counts(reply)) == (3, 2, 0, 0, 1)
+    assert reply.notes[0] == "read from XLSX sheet 'Sheet'"
+    assert "first at line 4" in reply.notes[1]
+    assert stored(session, org) == {
+        (date(2025, 3, 3), "a@example.com", "Revit"): Decimal("12.5"),
+        (date(2025, 3, 4), "b@example.com", "AutoCAD"): Decimal(7),
+    }
