@@ -7,6 +7,7 @@ database columns (tokens NUMERIC(18, 3), prices NUMERIC(14, 4)).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -26,5 +27,8 @@ def day_problem(day: date) -> str | None:
     return None
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def has_control_characters(text: str) -> bool:
-    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+    return _CONTROL.search(text) is not None

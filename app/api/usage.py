@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated
@@ -55,14 +56,15 @@ def post_import(
     data rows.
     """
     principal.require("usage:write")
-    content = file.file.read(settings.max_upload_bytes + 1)
-    if len(content) > settings.max_upload_bytes:
+    # The upload is spooled to a temporary file; it is read from there, never copied whole.
+    size = file.file.seek(0, io.SEEK_END)
+    if size > settings.max_upload_bytes:
         raise PayloadTooLargeError(f"file: larger than {settings.max_upload_bytes} bytes")
     return import_file(
         session,
         organization_id=principal.organization_id,
         filename=file.filename or "upload",
-        content=content,
+        content=file.file,
         user_key_secret=settings.user_key_secret,
         max_rows=settings.max_import_rows,
     )

@@ -70,7 +70,7 @@ def _make_reader(
             when = parse_day(row[i_day], line=line, field=f_day)
             name = required_text(row[i_product], line=line, field=f_product)
             used = parse_tokens(row[i_tokens], line=line, field=f_tokens)
-            return when, identify(row), name, used
+            return line, when, identify(row), name, used
 
         return read
 

@@ -31,7 +31,7 @@ def _make_reader(ctx: ReaderContext) -> RowReader:
             name = row[i_name]
             if name is not None and str(name).strip():
                 labels[code] = str(name).strip()
-        return day, "", code, tokens
+        return line, day, "", code, tokens
 
     return read
 

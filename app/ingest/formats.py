@@ -1,4 +1,5 @@
-"""The one entry point: a usage file's bytes -> merged records, whatever the format.
+"""The entry points: a usage file (bytes or a binary file) -> its rows or merged records,
+whatever the format.
 
 The format is recognised from the header (the first non-blank row of a CSV, or of the first sheet
 of an XLSX workbook that has a recognisable one). Parsing stops at the first bad row: an import is
@@ -7,27 +8,26 @@ all or nothing, so one precise error (line, column, reason) is what the user nee
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import islice
 
 from app.ingest import account, enterprise, plain
-from app.ingest.records import ParsedUsage, TooManyRowsError, UsageImportError, UsageRecord
-from app.ingest.spec import (
-    CachedUserKey,
-    Columns,
-    FormatSpec,
-    ReaderContext,
-    RowReader,
-    UserKey,
-)
+from app.ingest.records import ParsedUsage, UsageImportError, UsageRecord
+from app.ingest.spec import CachedUserKey, Columns, FormatSpec, ReaderContext, UserKey
+from app.ingest.stream import ParsedRow, UsageStream
 from app.ingest.tables import (
     EMPTY_FILE,
     ZIP_MAGIC,
+    BinaryFile,
     Table,
     Workbook,
     csv_table,
+    head,
+    is_blank,
     looks_like_xlsx,
     text_encoding,
 )
@@ -43,27 +43,61 @@ _SHOWN_HEADER_COLUMNS = 12
 
 
 def parse_usage_file(
-    filename: str, content: bytes, *, user_key: UserKey, max_rows: int | None = None
+    filename: str, content: bytes | BinaryFile, *, user_key: UserKey, max_rows: int | None = None
 ) -> ParsedUsage:
-    """Parse an uploaded usage file (CSV in any supported format, or XLSX).
+    """Parse a usage file (CSV in any supported format, or XLSX) into merged records.
 
     `user_key` turns an e-mail (or other user identifier) into the key that is stored; it is
-    called once per distinct user. Raises UsageImportError naming the line, column and reason,
-    and TooManyRowsError (naming the first line over the limit) past `max_rows` data rows.
+    called once per distinct user. Raises UsageImportError naming the line, column and reason.
     """
-    if not content or content.isspace():
+    with open_usage_file(filename, content, user_key=user_key, max_rows=max_rows) as stream:
+        merged = _merge_rows(stream.rows())
+        return ParsedUsage(
+            format=stream.format,
+            records=merged.records(),
+            rows_read=stream.rows_read,
+            rows_merged=merged.rows_merged,
+            notes=stream.final_notes(merged.rows_merged, merged.first_merge),
+            product_labels=stream.product_labels,
+        )
+
+
+@contextmanager
+def open_usage_file(
+    filename: str,
+    content: bytes | BinaryFile,
+    *,
+    user_key: UserKey,
+    max_rows: int | None = None,
+) -> Iterator[UsageStream]:
+    """Open a usage file for one streamed pass over its rows (see UsageStream).
+
+    A binary file is read from its start and left open; the format is recognised here, so a
+    file that is not a usage export is refused before any row is read.
+    """
+    file = io.BytesIO(content) if isinstance(content, bytes) else content
+    first = head(file)
+    if not first or (first.isspace() and is_blank(file)):
         raise UsageImportError(EMPTY_FILE)
-    if looks_like_xlsx(filename, content):
-        if not content.startswith(ZIP_MAGIC):
+    if looks_like_xlsx(filename, first):
+        if not first.startswith(ZIP_MAGIC):
             raise UsageImportError("the file is named like an XLSX workbook but is not one")
-        with Workbook(content) as book:
-            return _parse_workbook(book, user_key, max_rows)
-    encoding, notes = text_encoding(content)
-    table = csv_table(content, encoding)
-    spec = detect_format(Columns(table.header))
-    if spec is None:
-        raise _unrecognised(table)
-    return _parse_table(table, spec, user_key, notes, max_rows)
+        with Workbook(file) as book:
+            stream = _open_workbook(book, user_key)
+            stream.max_rows = max_rows
+            yield stream
+        return
+    encoding, notes = text_encoding(file)
+    table = csv_table(file, encoding)
+    try:
+        spec = detect_format(Columns(table.header))
+        if spec is None:
+            raise _unrecognised(table)
+        stream = _open_table(table, spec, user_key, notes)
+        stream.max_rows = max_rows
+        yield stream
+    finally:
+        table.rows.close()
 
 
 def detect_format(columns: Columns) -> FormatSpec | None:
@@ -86,12 +120,12 @@ def detect_format(columns: Columns) -> FormatSpec | None:
     return best
 
 
-def _parse_workbook(book: Workbook, user_key: UserKey, max_rows: int | None) -> ParsedUsage:
+def _open_workbook(book: Workbook, user_key: UserKey) -> UsageStream:
     first: Table | None = None
     for table in book.tables():
         spec = detect_format(Columns(table.header))
         if spec is not None:
-            return _parse_table(table, spec, user_key, [f"read from {table.source}"], max_rows)
+            return _open_table(table, spec, user_key, [f"read from {table.source}"])
         first = first or table
     if first is None:
         raise UsageImportError("the workbook has no non-empty sheet")
@@ -122,11 +156,18 @@ def _require(columns: Columns, spec: FormatSpec, line: int) -> None:
         )
 
 
-def too_many_rows(max_rows: int, *, line: int | None = None) -> TooManyRowsError:
-    return TooManyRowsError(
-        f"more than {max_rows} data rows, the most one import takes "
-        "(TOKENCAST_MAX_IMPORT_ROWS); split the data into smaller imports",
-        line=line,
+def _open_table(table: Table, spec: FormatSpec, user_key: UserKey, notes: list[str]) -> UsageStream:
+    columns = Columns(table.header)
+    _require(columns, spec, table.header_line)
+    ctx = ReaderContext(columns, CachedUserKey(user_key))
+    return UsageStream(
+        format=spec.format_name(columns),
+        merge_reason=spec.merge_reason,
+        table=table,
+        read=spec.make_reader(ctx),
+        notes=notes,
+        product_labels=ctx.product_labels,
+        late_notes=ctx.late_notes,
     )
 
 
@@ -136,25 +177,19 @@ class _Merged:
 
     totals: dict[tuple[date, str, str], Decimal] = field(default_factory=dict)
     first_line: dict[tuple[date, str, str], int] = field(default_factory=dict)
-    rows_read: int = 0
     rows_merged: int = 0
-    first_merge: int = 0
+    first_merge: int | None = None
 
     def records(self) -> list[UsageRecord]:
         lines = self.first_line
         return [UsageRecord(d, u, p, t, lines[(d, u, p)]) for (d, u, p), t in self.totals.items()]
 
 
-def _merge_rows(table: Table, read: RowReader) -> _Merged:
+def _merge_rows(rows: Iterator[ParsedRow]) -> _Merged:
     merged = _Merged()
     totals, first_line = merged.totals, merged.first_line
-    rows_read = rows_merged = first_merge = 0
-    width = len(table.header)
-    for line, row in table.rows:
-        rows_read += 1
-        if len(row) < width:  # short rows read as empty cells, so readers can index directly
-            row = [*row, *([None] * (width - len(row)))]
-        day, user, product, tokens = read(row, line)
+    rows_merged, first_merge = 0, None
+    for line, day, user, product, tokens in rows:
         key = (day, user, product)
         previous = totals.get(key)
         if previous is None:
@@ -164,37 +199,5 @@ def _merge_rows(table: Table, read: RowReader) -> _Merged:
             totals[key] = previous + tokens
             rows_merged += 1
             first_merge = first_merge or line
-    merged.rows_read, merged.rows_merged, merged.first_merge = rows_read, rows_merged, first_merge
+    merged.rows_merged, merged.first_merge = rows_merged, first_merge
     return merged
-
-
-def _parse_table(
-    table: Table, spec: FormatSpec, user_key: UserKey, notes: list[str], max_rows: int | None
-) -> ParsedUsage:
-    columns = Columns(table.header)
-    _require(columns, spec, table.header_line)
-    ctx = ReaderContext(columns, CachedUserKey(user_key))
-    # islice costs nothing per row; the row after the last one allowed, if any, is the error
-    rows = table.rows if max_rows is None else islice(table.rows, max_rows)
-    merged = _merge_rows(replace(table, rows=rows), spec.make_reader(ctx))
-    if max_rows is not None and (extra := next(table.rows, None)) is not None:
-        raise too_many_rows(max_rows, line=extra[0])
-    if merged.rows_read == 0:
-        raise UsageImportError(
-            "the header is not followed by any data rows", line=table.header_line
-        )
-    if merged.rows_merged:
-        n = merged.rows_merged
-        notes.append(
-            f"{n} {'row was' if n == 1 else 'rows were'} added into a record an earlier row had "
-            f"started, because {spec.merge_reason} (first at line {merged.first_merge})"
-        )
-    notes.extend(n for n in (late() for late in ctx.late_notes) if n)
-    return ParsedUsage(
-        format=spec.format_name(columns),
-        records=merged.records(),
-        rows_read=merged.rows_read,
-        rows_merged=merged.rows_merged,
-        notes=notes,
-        product_labels=ctx.product_labels,
-    )

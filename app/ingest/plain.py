@@ -34,7 +34,7 @@ def _make_reader(ctx: ReaderContext) -> RowReader:
         product = (
             "" if i_product is None else optional_text(row[i_product], line=line, field=f_product)
         )
-        return day, user, product, tokens
+        return line, day, user, product, tokens
 
     return read
 

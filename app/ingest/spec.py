@@ -67,9 +67,9 @@ class CachedUserKey:
         return key
 
 
-# (day, user_key, product, tokens). A plain tuple: a NamedTuple costs ~0.6 us more per row,
-# which is 5-10 % of the whole parse.
-Parsed = tuple[date, str, str, Decimal]
+# (line, day, user_key, product, tokens): line is where the row sits in the file (header = 1).
+# A plain tuple: a NamedTuple costs ~0.6 us more per row, which is 5-10 % of the whole parse.
+Parsed = tuple[int, date, str, str, Decimal]
 
 
 # Called with (row, line); the row is at least as wide as the header.

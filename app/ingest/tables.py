@@ -1,8 +1,10 @@
-"""Bytes -> a header and a stream of rows with their line numbers, for CSV text and XLSX sheets.
+"""A binary file -> a header and a stream of rows with their line numbers, for CSV text and XLSX
+sheets.
 
-Rows are streamed (csv module over a decoding stream, openpyxl in read-only mode), never loaded
-into a DataFrame, so a million-row export costs one pass. Blank rows are dropped here; line
-numbers still count them, so they match what the user sees in an editor or in Excel.
+Rows are streamed (csv module over a decoding stream, openpyxl in read-only mode) from the file
+as it lies (an upload is spooled to disk), never loaded whole or into a DataFrame, so a
+million-row export costs one pass and little memory. Blank rows are dropped here; line numbers
+still count them, so they match what the user sees in an editor or in Excel.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
+from typing import IO
 from xml.etree.ElementTree import ParseError
 
 from app.ingest.records import UsageImportError
@@ -26,6 +29,7 @@ EMPTY_FILE = "the file is empty"
 _CHUNK = 1 << 20
 
 Row = Sequence[object]
+BinaryFile = IO[bytes]
 
 
 @dataclass
@@ -34,59 +38,79 @@ class Table:
 
     header_line: int
     header: list[str]
-    rows: Iterator[tuple[int, Row]]
+    rows: Generator[tuple[int, Row], None, None]
     source: str  # "CSV" or "XLSX sheet 'Name'", for notes
 
 
-def looks_like_xlsx(filename: str, content: bytes) -> bool:
-    return content.startswith(ZIP_MAGIC) or filename.lower().endswith(_XLSX_SUFFIXES)
+def head(file: BinaryFile) -> bytes:
+    """The first chunk of the file (the file is left at its start)."""
+    file.seek(0)
+    first = file.read(_CHUNK)
+    file.seek(0)
+    return first
 
 
-def text_encoding(content: bytes) -> tuple[str, list[str]]:
+def is_blank(file: BinaryFile) -> bool:
+    """Whether the file holds nothing but whitespace."""
+    file.seek(0)
+    blank = all(block.isspace() for block in iter(lambda: file.read(_CHUNK), b""))
+    file.seek(0)
+    return blank
+
+
+def looks_like_xlsx(filename: str, first: bytes) -> bool:
+    return first.startswith(ZIP_MAGIC) or filename.lower().endswith(_XLSX_SUFFIXES)
+
+
+def text_encoding(file: BinaryFile) -> tuple[str, list[str]]:
     """UTF-8 (BOM or not), UTF-16 with a BOM (Excel's "Unicode text"), else cp1252 with a note."""
-    if content.startswith(_OLE_MAGIC):
+    first = head(file)
+    if first.startswith(_OLE_MAGIC):
         raise UsageImportError(
             "this is a legacy .xls workbook; save it as .xlsx or CSV and import that"
         )
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding, notes = "utf-16", ["read as UTF-16 text"]
-    elif b"\x00" in content[:_CHUNK]:
+    elif b"\x00" in first:
         raise UsageImportError(_NOT_TEXT)
-    elif _decodes(content, "utf-8"):
+    elif _decodes(file, "utf-8"):
         return "utf-8-sig", []
     else:
         encoding = "cp1252"
         notes = ["the file is not valid UTF-8; it was read as Windows-1252 (cp1252)"]
-    if not _decodes(content, encoding):
+    if not _decodes(file, encoding):
         raise UsageImportError(_NOT_TEXT)
     return encoding, notes
 
 
-def _decodes(content: bytes, encoding: str) -> bool:
-    """Whether the whole content decodes, checked in chunks so no full-size copy is made."""
+def _decodes(file: BinaryFile, encoding: str) -> bool:
+    """Whether the whole file decodes, checked chunk by chunk (one pass, no full-size copy)."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    view = memoryview(content)
+    file.seek(0)
     try:
-        for start in range(0, len(view), _CHUNK):
-            decoder.decode(view[start : start + _CHUNK])
+        for block in iter(lambda: file.read(_CHUNK), b""):
+            decoder.decode(block)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
+    finally:
+        file.seek(0)
     return True
 
 
-def _delimiter(content: bytes, encoding: str) -> str:
-    head = content[:_CHUNK].decode(encoding, errors="replace")
-    first_line = head.lstrip("\ufeff\r\n").partition("\n")[0]
+def _delimiter(first: bytes, encoding: str) -> str:
+    text = first.decode(encoding, errors="replace")
+    first_line = text.lstrip("\ufeff\r\n").partition("\n")[0]
     counts = {d: first_line.count(d) for d in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
-def _csv_rows(content: bytes, encoding: str) -> Iterator[tuple[int, Row]]:
-    # A stream, not one decoded str: io.StringIO would hold ~4 bytes per character.
-    stream = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
-    reader = csv.reader(stream, delimiter=_delimiter(content, encoding))
+def _csv_rows(file: BinaryFile, encoding: str) -> Generator[tuple[int, Row], None, None]:
+    delimiter = _delimiter(head(file), encoding)
+    # The caller owns the file: detach the wrapper at the end so closing it leaves the file open.
+    stream = io.TextIOWrapper(file, encoding=encoding, newline="")
+    reader = csv.reader(stream, delimiter=delimiter)
     previous = 0
     try:
         for row in reader:
@@ -97,11 +121,13 @@ def _csv_rows(content: bytes, encoding: str) -> Iterator[tuple[int, Row]]:
                 yield start, row
     except csv.Error as exc:  # e.g. an unterminated quote running to the end of the file
         raise UsageImportError(f"not readable as CSV ({exc})", line=previous + 1) from None
+    finally:
+        stream.detach()
 
 
-def csv_table(content: bytes, encoding: str) -> Table:
+def csv_table(file: BinaryFile, encoding: str) -> Table:
     """The first non-blank row is the header."""
-    rows = _csv_rows(content, encoding)
+    rows = _csv_rows(file, encoding)
     first = next(rows, None)
     if first is None:
         raise UsageImportError(EMPTY_FILE)
@@ -112,7 +138,9 @@ def _blank(row: Row) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
 
 
-def _sheet_rows(values: Iterator[tuple[object, ...]], title: str) -> Iterator[tuple[int, Row]]:
+def _sheet_rows(
+    values: Iterator[tuple[object, ...]], title: str
+) -> Generator[tuple[int, Row], None, None]:
     # read-only openpyxl yields padding rows for gaps, so enumerate gives Excel row numbers
     number = 0
     try:
@@ -128,12 +156,13 @@ def _sheet_rows(values: Iterator[tuple[object, ...]], title: str) -> Iterator[tu
 class Workbook:
     """An XLSX workbook opened read-only; use as a context manager so the zip gets closed."""
 
-    def __init__(self, content: bytes) -> None:
+    def __init__(self, file: BinaryFile) -> None:
         from openpyxl import load_workbook  # imported lazily: CSV imports never pay for it
         from openpyxl.utils.exceptions import InvalidFileException
 
         try:
-            self._book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            file.seek(0)
+            self._book = load_workbook(file, read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
             raise UsageImportError("not a readable XLSX workbook") from None
 

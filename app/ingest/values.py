@@ -1,7 +1,7 @@
 """Cell-level parsing shared by every format: days, token counts, header names.
 
 Exports repeat the same few hundred dates and token values across thousands of rows, so the text
-parsers are memoised (bounded, and pure: an error is raised, never cached).
+parsers are memoised (bounded; only good cells are remembered, an error is raised every time).
 
 Timestamps with an offset (`2025-01-06T23:30:00-05:00`) keep the calendar day as written. A usage
 day is a label in the organization's own local time, not an instant: tokens are charged per local
@@ -15,6 +15,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import TypeVar
 
 from app.ingest.records import UsageImportError
 from app.limits import (
@@ -31,6 +32,12 @@ _DAY_RE = re.compile(
 )
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _EXPECTED_DAY = "expected YYYY-MM-DD, optionally with a time"
+# Good cells as written -> their value: the per-row fast path, one dict lookup for a cell seen
+# before (exports repeat a few hundred dates and token counts across a million rows).
+_KNOWN_CELLS = 8192
+_GOOD_DAYS: dict[str, date] = {}
+_GOOD_TOKENS: dict[str, Decimal] = {}
+_T = TypeVar("_T")
 
 
 def normalize_header(name: object) -> str:
@@ -60,6 +67,9 @@ def _day_from_text(text: str) -> date:
 def parse_day(value: object, *, line: int, field: str) -> date:
     """A usage day from a text cell or a spreadsheet date/datetime cell."""
     if isinstance(value, str):  # CSV cells: the hot path, checked first
+        known = _GOOD_DAYS.get(value)
+        if known is not None:
+            return known
         text = value.strip()
     elif isinstance(value, datetime):
         return _in_range(value.date(), line=line, field=field)
@@ -74,7 +84,10 @@ def parse_day(value: object, *, line: int, field: str) -> date:
     except ValueError:
         reason = f"{show(text)} is not a date ({_EXPECTED_DAY})"
         raise UsageImportError(reason, line=line, field=field) from None
-    return _in_range(day, line=line, field=field)
+    day = _in_range(day, line=line, field=field)
+    if isinstance(value, str):
+        _remember(_GOOD_DAYS, value, day)
+    return day
 
 
 def _in_range(day: date, *, line: int, field: str) -> date:
@@ -113,6 +126,9 @@ def _tokens_from_text(text: str) -> Decimal:
 def parse_tokens(value: object, *, line: int, field: str) -> Decimal:
     """A non-negative, finite token count from a text or numeric cell, as an exact Decimal."""
     if isinstance(value, str):  # CSV cells: the hot path, checked first
+        known = _GOOD_TOKENS.get(value)
+        if known is not None:
+            return known
         text = value.strip()
     elif isinstance(value, bool):
         raise UsageImportError(f"{value} is not a number", line=line, field=field)
@@ -122,9 +138,12 @@ def parse_tokens(value: object, *, line: int, field: str) -> Decimal:
     if not text:
         raise UsageImportError("is empty (expected a number of tokens)", line=line, field=field)
     try:
-        return _tokens_from_text(text)
+        tokens = _tokens_from_text(text)
     except ValueError as exc:
         raise UsageImportError(str(exc), line=line, field=field) from None
+    if isinstance(value, str):
+        _remember(_GOOD_TOKENS, value, tokens)
+    return tokens
 
 
 def required_text(value: object, *, line: int, field: str, max_length: int = MAX_NAME) -> str:
@@ -137,13 +156,27 @@ def required_text(value: object, *, line: int, field: str, max_length: int = MAX
 
 def optional_text(value: object, *, line: int, field: str, max_length: int = MAX_NAME) -> str:
     """A text cell, stripped ("" when empty), short enough to store and free of control bytes."""
-    # Line breaks and tabs inside a quoted cell are layout, not part of a name: fold them.
-    text = "" if value is None else " ".join(str(value).split())
-    if has_control_characters(text):
-        raise UsageImportError("contains control characters", line=line, field=field)
-    if len(text) > max_length:
-        raise UsageImportError(f"is longer than {max_length} characters", line=line, field=field)
+    text, problem = _clean_text("" if value is None else str(value), max_length)
+    if problem:
+        raise UsageImportError(problem, line=line, field=field)
     return text
+
+
+def _remember(known: dict[str, _T], cell: str, value: _T) -> None:
+    if len(known) >= _KNOWN_CELLS:
+        known.clear()
+    known[cell] = value
+
+
+@lru_cache(maxsize=8192)
+def _clean_text(raw: str, max_length: int) -> tuple[str, str | None]:
+    # Line breaks and tabs inside a quoted cell are layout, not part of a name: fold them.
+    text = " ".join(raw.split())
+    if has_control_characters(text):
+        return text, "contains control characters"
+    if len(text) > max_length:
+        return text, f"is longer than {max_length} characters"
+    return text, None
 
 
 def canonical_user(text: str) -> str:

@@ -1,39 +1,25 @@
-"""Usage: store records all-or-nothing and idempotently; read daily totals."""
+"""Usage: user keys, JSON records, and reading daily totals (storing: app.services.usage_store)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.tables import UsageRow
 from app.errors import UnprocessableError
 from app.ingest.records import UsageRecord
-from app.limits import MAX_NAME, MAX_TOKENS_PER_ROW, has_control_characters
 from app.schemas.usage import UsageRecordIn
 from app.services.usage_locks import lock_usage
 from models.series import DailySeries
-
-USER_KEY_LENGTH = 320
-
-
-@dataclass(frozen=True)
-class StoreResult:
-    added: int
-    replaced: int
-    unchanged: int
-    merged: int
-    first_day: date
-    last_day: date
 
 
 def user_key_function(secret: str | None) -> Callable[[str], str]:
@@ -57,74 +43,6 @@ def records_from_json(
         UsageRecord(r.date, to_key(r.user) if r.user else "", r.product or "", r.tokens, i)
         for i, r in enumerate(records)
     ]
-
-
-def store_records(
-    session: Session, *, organization_id: uuid.UUID, records: Sequence[UsageRecord], source: str
-) -> StoreResult:
-    """Upsert records by (day, user, product): the same input twice changes nothing.
-
-    Runs inside the caller's transaction, so a failure anywhere leaves stored data as it was.
-    """
-    if not records:
-        raise UnprocessableError("no usage records to store")
-    merged: dict[tuple[date, str, str], Decimal] = {}
-    for rec in records:
-        _check_storable(rec)
-        key = (rec.day, rec.user_key, rec.product)
-        merged[key] = merged.get(key, Decimal(0)) + rec.tokens
-    first, last = min(k[0] for k in merged), max(k[0] for k in merged)
-    existing = {
-        (r.day, r.user_key, r.product): (r.id, r.tokens)
-        for r in session.execute(
-            select(UsageRow.id, UsageRow.day, UsageRow.user_key, UsageRow.product, UsageRow.tokens)
-            .where(UsageRow.organization_id == organization_id)
-            .where(UsageRow.day.between(first, last))
-        )
-    }
-    inserts, updates, unchanged = [], [], 0
-    for (day, user, product), tokens in merged.items():
-        found = existing.get((day, user, product))
-        if found is None:
-            inserts.append(
-                {
-                    "organization_id": organization_id,
-                    "day": day,
-                    "user_key": user,
-                    "product": product,
-                    "tokens": tokens,
-                    "source": source,
-                }
-            )
-        elif Decimal(found[1]) != tokens:
-            updates.append({"id": found[0], "tokens": tokens, "source": source})
-        else:
-            unchanged += 1
-    for chunk in _chunks(inserts, 5000):
-        session.execute(insert(UsageRow), chunk)
-    if updates:
-        session.execute(update(UsageRow), updates)
-    session.flush()
-    merged_away = len(records) - len(merged)
-    return StoreResult(len(inserts), len(updates), unchanged, merged_away, first, last)
-
-
-def _check_storable(rec: UsageRecord) -> None:
-    """Last guard before the columns: every import path ends here."""
-    where = f"record at line {rec.line}" if rec.line else "record"
-    if len(rec.user_key) > USER_KEY_LENGTH:
-        raise UnprocessableError(f"{where}: user is longer than {USER_KEY_LENGTH} characters")
-    if len(rec.product) > MAX_NAME or has_control_characters(rec.product):
-        raise UnprocessableError(
-            f"{where}: product must be at most {MAX_NAME} characters, without control characters"
-        )
-    if rec.tokens > MAX_TOKENS_PER_ROW:
-        raise UnprocessableError(f"{where}: tokens above {MAX_TOKENS_PER_ROW:,}")
-
-
-def _chunks(items: list[dict[str, object]], size: int) -> Iterable[list[dict[str, object]]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def covered_range(session: Session, organization_id: uuid.UUID) -> tuple[date, date] | None:
