@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from app.errors import UnprocessableError
+from app.limits import MAX_DAY, MIN_DAY
 from app.schemas.insights import SegmentCounts
 from app.schemas.reports import (
     InactiveUserRead,
@@ -51,7 +52,10 @@ Row = tuple[date, str, str, float]
 
 
 def month_bounds(month: str) -> tuple[date, date]:
+    """The first and last day of `YYYY-MM`; 422 naming `month` outside the service's dates."""
     year, number = (int(part) for part in month.split("-"))
+    if not (MIN_DAY.year <= year <= MAX_DAY.year and 1 <= number <= 12):
+        raise UnprocessableError(f"month: {month!r} is outside {MIN_DAY:%Y-%m} to {MAX_DAY:%Y-%m}")
     return date(year, number, 1), date(year, number, monthrange(year, number)[1])
 
 

@@ -88,6 +88,13 @@ def test_pages_and_bad_months(client: TestClient, org: Org) -> None:
         "month",
     )
     assert_error(client.get("/v1/reports/monthly", headers=org.headers), 422, "month")
+    # Years the service's dates do not reach (year 0 once answered 500), and the edge months.
+    for month in ("0000-01", "1969-12", "2200-01", "9999-12"):
+        reply = client.get("/v1/reports/monthly", headers=org.headers, params={"month": month})
+        assert_error(reply, 422, "month")
+    for month in ("1970-01", "2199-12"):  # in range, but no usage there
+        reply = client.get("/v1/reports/monthly", headers=org.headers, params={"month": month})
+        assert_error(reply, 422, f"no usage in {month}")
     first = _report(client, org, month="2025-01")
     assert first["previous_as_of"] is None and first["previous_segments"]["power"] == 0
     assert any("every user is new" in n for n in first["notes"])
