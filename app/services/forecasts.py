@@ -132,7 +132,9 @@ def build_forecast(
     asked = {"model_requested": model, "country": country}
     row.body = summarize(row, history, result, scenario, warnings) | asked
     row.etag = hashlib.sha256(json.dumps(row.body, sort_keys=True).encode()).hexdigest()
-    return ForecastRun(row, history, scenario.paths)
+    # Everything priced from this run uses the paths as stored (float32), so a recommendation on a
+    # new forecast, one on a stored forecast and a reproduction price exactly the same numbers.
+    return ForecastRun(row, history, stored_precision(scenario.paths))
 
 
 @dataclass(frozen=True)
@@ -258,6 +260,11 @@ def candidate(score: BacktestScore) -> dict[str, Any]:
 def _r(value: float, digits: int = 2) -> float:
     v = float(value)
     return round(v, digits) if math.isfinite(v) else 0.0
+
+
+def stored_precision(paths: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """`paths` rounded as `pack_paths` stores them: `unpack_paths(pack_paths(p))` equals this."""
+    return np.asarray(paths.astype(np.float32), dtype=np.float64)
 
 
 def pack_paths(paths: npt.NDArray[np.float64]) -> bytes:

@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from app.services import recommendations
 from app.settings import Settings
 from tests.app.helpers import PRICE_BOOK, strict_json
 from tests.app.live import fresh_database, new_org
@@ -177,7 +178,7 @@ def test_simultaneous_retries_with_one_idempotency_key_store_once(
 
 @pytest.mark.slow
 def test_a_retry_while_the_recommendation_runs_is_told_it_is_in_progress(
-    live_url: str, live: TestClient
+    live_url: str, live: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     headers = new_key(live_url, "slow retry")
     records = _history(200, date(2023, 1, 2))
@@ -185,17 +186,39 @@ def test_a_retry_while_the_recommendation_runs_is_told_it_is_in_progress(
     assert live.put("/v1/price-book", headers=headers, json=PRICE_BOOK).status_code == 200
     headers["Idempotency-Key"] = "rec-1"
     ask = {"purchase_date": "2023-07-21"}
-    first, retry = at_once(
-        *[lambda: live.post("/v1/recommendations", headers=headers, json=ask)] * 2, stagger=0.5
-    )
-    assert first.status_code == 201, first.text
+    post = lambda: live.post("/v1/recommendations", headers=headers, json=ask)  # noqa: E731
     if live_url.startswith("sqlite"):
         # SQLite writers take turns: the retry's claim waits for the first request's commit,
         # then finds it still finishing or already done.
+        first, retry = at_once(post, post, stagger=0.5)
+        assert first.status_code == 201, first.text
         assert retry.status_code in (201, 409)
         if retry.status_code == 201:
             assert strict_json(retry)["id"] == strict_json(first)["id"]
     else:
+        # The first request is held inside its decision step (whatever the machine's speed)
+        # until the retry has been answered.
+        entered, release = threading.Event(), threading.Event()
+        priced = recommendations.price_and_report
+
+        def held(*args: Any, **kwargs: Any) -> Any:
+            entered.set()
+            release.wait(30)
+            return priced(*args, **kwargs)
+
+        monkeypatch.setattr(recommendations, "price_and_report", held)
+        replies: list[httpx.Response] = []
+        worker = threading.Thread(target=lambda: replies.append(post()))
+        worker.start()
+        try:
+            assert entered.wait(60), "the first request never reached its decision step"
+            retry = post()
+        finally:
+            release.set()
+            worker.join()
+        first = replies[0]
+        assert first.status_code == 201, first.text
+        assert retry.status_code == 409, retry.text
         assert strict_json(retry)["error"] == "idempotency_in_progress"
     later = live.post("/v1/recommendations", headers=headers, json=ask)
     assert later.headers["idempotent-replayed"] == "true"

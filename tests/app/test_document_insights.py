@@ -115,11 +115,9 @@ def test_the_document_shows_the_insights_and_the_purchase_with_and_without_the_m
         assert text in section, text
     again = _reproduction(client, org, rec)
     assert again["paths_match"] is True and again["quantity"]["match"] is True
-    # The insights come out the same. The stored forecast's paths (packed) and the recomputed
-    # ones differ in the last digits once a licence-mix change makes them fractional, so the
-    # expected costs of the decision and of both hybrid sides may differ in the cents.
-    off = [d for d in again["differences"] if not d.startswith(("$.decision.", "$.hybrid."))]
-    assert off == []
+    # Every fact comes out the same, the decision and both hybrid sides included: the paths
+    # are priced at the precision they are stored in, fractional ones too.
+    assert again["differences"] == [] and again["reproduced"] is True
     pdf = client.get(rec["document"]["links"]["pdf"], headers=org.headers)
     assert pdf.status_code == 200, pdf.text
     text = " ".join(poppler("pdftotext", pdf.content, tmp_path).split())

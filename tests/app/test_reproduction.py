@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import uuid
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.db.tables import Document
+from app.services.forecasts import create_forecast, unpack_paths
 from app.services.reproduction import differences
 from tests.app.helpers import PRICE_BOOK, strict_json
 from tests.app.test_documents_api import recommend, records
@@ -81,3 +83,16 @@ def test_differences_name_json_paths() -> None:
     again = {"a": 1, "b": [1, 3, {"c": "y"}], "d": 1, "new": 0}
     assert differences(stored, again) == ["$.gone", "$.new", "$.b[1]", "$.b[2].c", "$.d"]
     assert differences(stored, stored) == []
+
+
+def test_a_new_forecast_is_priced_at_its_stored_precision(
+    client: TestClient, org: Org, session: Session
+) -> None:
+    """What a recommendation prices from a forecast it makes is what a later recommendation on
+    that forecast, or a reproduction, reads back from storage: not the unrounded paths."""
+    client.post("/v1/usage", headers=org.headers, json={"records": records()})
+    client.post("/v1/changes", headers=org.headers, json=PROJECT)  # fractional paths
+    run = create_forecast(session, organization_id=org.id, horizon_days=120, as_of=None,
+                          model="auto", n_paths=200, seed=5)  # fmt: skip
+    assert not np.array_equal(run.paths, np.round(run.paths))
+    assert np.array_equal(run.paths, unpack_paths(run.row.paths))
