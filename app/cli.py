@@ -40,10 +40,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         from app.serve import exec_workers
 
         exec_workers(args.host, args.port, workers)
-    from app.serve import freeze_startup_objects
+    from app.serve import tune_interpreter
 
     app = create_app(settings)
-    freeze_startup_objects()
+    tune_interpreter(settings.switch_interval_ms)
     # log_config=None: logging is already configured (JSON lines); uvicorn's access line, with
     # the raw query string, is replaced by the app's own.
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)

@@ -38,14 +38,41 @@ body and wrote it out again, and looked the key up: 5.4 ms of server CPU per pol
 Misses were the tail: when the 1 s entries expired, every poll in flight loaded them at once,
 each on a database connection of its own beyond the pool's five. Now one loads, the others wait.
 
-With the import in the same worker the polling route is no longer what is slow: the import
-holds the interpreter lock (Python loops over 100,000 rows, SQLAlchemy's bulk insert) and its
-allocations trigger full garbage collections that walked the whole heap, 160 to 470 ms each,
-during which no request moves; the bare route's p99 rises the same way. Freezing the objects of
-start-up (`gc.freeze()` when the server starts) shortened those collections to 20 to 180 ms.
-What remains is the import's own CPU time in the serving process: the p99 target under an
-import needs the import to run outside the process that answers polls (a worker process of its
-own, or an import that leaves the parsing and writing to C: COPY), not a cheaper poll.
+With the import in the same worker, the import was what held polls up, in three ways, each
+found and measured with this bench, py-spy and a client timing one request after another:
+
+1. Full garbage collections that walked the whole heap, 160 to 470 ms each. Freezing the objects
+   of start-up (`gc.freeze()` when the server starts) shortened them to 20 to 180 ms.
+2. The import's own Python work (the old path: every row a Python object, SQLAlchemy's bulk
+   insert; a 100,000-row import took 20 to 28 s in the serving process). The streamed import
+   (rows checked and sent to PostgreSQL with COPY, docs/import-performance.md) takes 1 to 5 s
+   and makes no collections worth the name. On the quiet machine that left polling at 2,681/s
+   but p99 at 240 ms, the bare route's at 281 ms.
+3. The interpreter lock's switch interval. The stalls came in the first half second of each
+   import, while it parses (a thread busy in Python), and the lock was free 70 % of the time:
+   not CPU, but the event loop waiting. The loop gives the lock up at every wait for the network
+   and takes it again for each callback; a thread busy in Python hands it back only when the
+   switch interval (5 ms by default) runs out, and one request takes a few dozen such returns.
+   With wrk (8 connections) on the polling route during imports, p99 was 306 ms at 5 ms,
+   60 ms at 0.5 ms and 15 ms at 0.2 ms, at about the same throughput. `tokencast serve` now sets
+   0.2 ms (`TOKENCAST_SWITCH_INTERVAL_MS`); the import takes a little longer for it.
+
+Then, on the quiet machine, polling was 47 % of the bare route's throughput: a poll cost twice a
+bare request. A fifth of its CPU went to FastAPI's dependency machinery (the bearer scheme and
+the `If-None-Match` header parameter); the route now reads the two headers from the request
+itself (the OpenAPI schema declares them as before, byte for byte), and polling went from 46 %
+to 63 % of the bare route with wrk alone (4,131 against 6,596 requests/s). Matching the request
+against the routes took another sixth (the forecasts' routes came after most others); they are
+now matched right after the health routes. The rest of the gap is the access log line every poll
+writes (the health routes log at debug level) and the 33 KB body.
+
+| step (no import unless said) | bare /s | polling /s | polling p99 ms |
+|---|---|---|---|
+| streamed import, quiet machine, during imports | 4,995 | 2,681 | 240 |
+| switch interval 0.5 ms, during imports (one run; the next gave 86) | 5,702 | 2,688 | 45 |
+| switch interval 0.2 ms, no dependencies, during imports, wrk alone | 4,486 | 2,520 | 15 |
+| polling without dependencies, wrk alone | 6,596 | 4,131 | - |
+| forecasts' routes matched first, wrk alone | 7,536 | 4,729 | - |
 """
 
 

@@ -66,3 +66,20 @@ def test_a_forecast_by_id_is_its_stored_body_with_its_etag(client: TestClient, o
 def test_no_forecast_yet_is_404_with_or_without_an_etag(client: TestClient, org: Org) -> None:
     for headers in (org.headers, {**org.headers, "If-None-Match": '"abc"'}):
         assert_error(client.get("/v1/forecasts/latest", headers=headers), 404, "no forecast yet")
+
+
+def test_the_polling_route_reads_the_key_as_every_other_route(client: TestClient, org: Org) -> None:
+    """The polling route parses `Authorization` itself; every value gets the answer the
+    dependency-based routes give (401 with the same message, or through to the data)."""
+    key = org.headers["Authorization"].removeprefix("Bearer ")
+    values = [None, "", "Bearer", "Bearer ", f"Basic {key}", key, f"bearer {key}",
+              f"BEARER {key}", f"Bearer {key}", "Bearer tc_unknown", f"Bearer  {key}"]  # fmt: skip
+    for value in values:
+        headers = {} if value is None else {"Authorization": value}
+        poll = client.get("/v1/forecasts/latest", headers=headers)
+        other = client.get("/v1/purchases", headers=headers)
+        assert (poll.status_code == 401) == (other.status_code == 401), value
+        if other.status_code == 401:
+            assert poll.json() == other.json(), value
+        else:
+            assert poll.status_code == 404, value  # no forecast yet: the key was accepted

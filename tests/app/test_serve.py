@@ -63,3 +63,33 @@ def test_the_supervisor_module_imports_neither_the_app_nor_the_numeric_stack() -
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_worker_takes_the_switch_interval_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # In a process of its own: the interval and the frozen objects are the interpreter's.
+    code = (
+        "import gc, sys, app.serve; app.serve.worker_app(); "
+        "print(sys.getswitchinterval(), gc.get_freeze_count() > 0)"
+    )
+    env = {"TOKENCAST_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+           "TOKENCAST_SWITCH_INTERVAL_MS": "0.25", "PATH": "/usr/bin:/bin"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0.00025", "True"]
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "101"])
+def test_a_switch_interval_out_of_range_is_refused(
+    bad: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic import ValidationError
+
+    from app.settings import Settings
+
+    monkeypatch.setenv("TOKENCAST_SWITCH_INTERVAL_MS", bad)
+    with pytest.raises(ValidationError, match="switch_interval_ms"):
+        Settings()
