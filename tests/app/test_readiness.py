@@ -78,3 +78,32 @@ def test_an_unreachable_database_is_503(backend: str, tmp_path: Path) -> None:
     err = assert_error(ready, 503, "database unreachable", "OperationalError")
     assert "tmp" not in err["detail"] and "127.0.0.1" not in err["detail"]  # no internals
     assert live.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "timeout"),
+    [
+        ("postgresql+psycopg://tokencast@192.0.2.1:5432/x", 5),
+        ("postgresql+psycopg://tokencast@192.0.2.1:5432/x?connect_timeout=2", 2),
+    ],
+)
+def test_a_database_that_does_not_answer_fails_within_the_connect_timeout(
+    url: str, timeout: int
+) -> None:
+    """The driver is asked for a connect timeout (the URL's own wins), so readiness and requests
+    fail in seconds when the database host drops packets, not after the system's minutes."""
+    from sqlalchemy import event
+
+    from app.db.session import build_engine
+
+    engine = build_engine(url)
+    asked: list[dict[str, object]] = []
+
+    @event.listens_for(engine, "do_connect")
+    def _capture(dialect, conn_rec, cargs, cparams):  # type: ignore[no-untyped-def]
+        asked.append(dict(cparams))
+        raise ConnectionRefusedError("not connecting in this test")
+
+    with pytest.raises(Exception, match="not connecting"):
+        engine.connect()
+    assert [int(str(a["connect_timeout"])) for a in asked] == [timeout]
