@@ -9,7 +9,10 @@ room for the multipart framing; every other route takes max_body_bytes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fastapi import HTTPException
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import envelope
@@ -31,6 +34,30 @@ def _content_length(scope: Scope) -> int | None:
                 return int(value)
             except ValueError:
                 return None
+    return None
+
+
+def _name_route(scope: Scope) -> None:
+    """Set the route a refused request was for, as routing would have: its access log line
+    and metrics then name the route's template, not "unmatched". Only on the refusal path."""
+    found = _route_for(scope, getattr(getattr(scope.get("app"), "router", None), "routes", ()))
+    if found is not None:
+        scope["route"] = found
+
+
+def _route_for(scope: Scope, routes: Iterable[BaseRoute]) -> BaseRoute | None:
+    for route in routes:
+        # An included router (FastAPI wraps each) holds the routes, with their full paths.
+        inner = getattr(getattr(route, "original_router", None), "routes", None)
+        if inner is not None:
+            found = _route_for(scope, inner)
+            if found is not None:
+                return found
+        elif (
+            isinstance(getattr(route, "path", None), str)
+            and route.matches(scope)[0] != Match.NONE  # the path matches, whatever the method
+        ):
+            return route
     return None
 
 
@@ -64,6 +91,7 @@ class BodyLimitMiddleware:
         declared = _content_length(scope)
         if declared is not None:
             if declared > limit:
+                _name_route(scope)
                 await envelope(413, "payload_too_large", detail)(scope, receive, send)
                 return
             # The server hands the app exactly the declared bytes: nothing left to count.

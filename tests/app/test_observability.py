@@ -204,3 +204,18 @@ def test_the_access_line_can_be_turned_off(settings: Settings, log_stream: io.St
         reply = client.get("/no/such/route")
     assert GENERATED_ID.fullmatch(reply.headers["X-Request-ID"])
     assert _access(log_stream) == []
+
+
+def test_a_body_refused_before_routing_is_logged_under_its_route(
+    client: TestClient, org: Org, log_stream: io.StringIO
+) -> None:
+    # Refused from its Content-Length before the router runs: still named by its route.
+    big = b"x" * (client.app.state.settings.max_body_bytes + 1)  # type: ignore[attr-defined]
+    headers = {**org.headers, "Content-Type": "application/json"}
+    for path in ("/v1/usage", f"/v1/recommendations/{org.id}/reproduction", "/no/such/route"):
+        assert client.post(path, headers=headers, content=big).status_code == 413
+    assert [(a["path"], a["status"]) for a in _access(log_stream)] == [
+        ("/v1/usage", 413),
+        ("/v1/recommendations/{recommendation_id}/reproduction", 413),
+        ("unmatched", 413),
+    ]
