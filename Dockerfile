@@ -30,15 +30,11 @@ COPY models /src/models
 RUN /opt/venv/bin/pip install --no-deps --no-compile --target /opt/tokencast /src \
  && /opt/venv/bin/python -m compileall -q /opt/tokencast
 
-# Runtime stage: the two folders, the migrations, the bundled sample and the PDF renderer's
-# system libraries; no compiler, no package lists; runs as a non-root user.
+# Runtime stage: the two folders, the migrations and the bundled sample; no compiler, no system
+# packages (the PDF renderer, ReportLab, is pure PyPI and embeds matplotlib's DejaVu fonts);
+# runs as a non-root user.
 FROM ${BASE_IMAGE}
-RUN apt-get update \
- && apt-get install --yes --no-install-recommends \
-      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
- && apt-get clean \
- && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --user-group --home-dir /var/lib/tokencast --create-home tokencast
+RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/tokencast --create-home tokencast
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/tokencast /opt/tokencast
 WORKDIR /srv/tokencast

@@ -100,10 +100,31 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) if parts else "body"
 
 
+# What a value checked by a regular expression should look like, in words (pydantic's message
+# quotes the expression itself).
+PATTERN_WORDS = {
+    r"^\d{4}-(0[1-9]|1[0-2])$": "a month as YYYY-MM (month 01 to 12), e.g. 2025-11",
+    r"^[A-Z]{3}$": "a three-letter ISO 4217 currency code in capitals, e.g. USD",
+    r"^[A-Z]{2}$": "a two-letter ISO 3166 country code in capitals, e.g. US",
+    r"^[!-~]+$": "visible ASCII characters, no spaces (a UUID, for instance)",
+}
+
+
+def _message(err: Any) -> str:
+    msg = str(err.get("msg", "invalid"))
+    if err.get("type") == "string_pattern_mismatch":
+        words = PATTERN_WORDS.get(str((err.get("ctx") or {}).get("pattern", "")))
+        if words is not None:
+            got = err.get("input")
+            shown = f", got {str(got)[:40]!r}" if isinstance(got, str) else ""
+            return f"expected {words}{shown}"
+    return msg
+
+
 def describe_validation(exc: RequestValidationError) -> str:
     messages = []
     for err in exc.errors()[:10]:
-        messages.append(f"{_location(tuple(err.get('loc', ())))}: {err.get('msg', 'invalid')}")
+        messages.append(f"{_location(tuple(err.get('loc', ())))}: {_message(err)}")
     return "; ".join(messages)
 
 

@@ -6,7 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import (
+    ReadKey,
+    SessionDep,
+)
 from app.schemas.balance import BalanceRead
 from app.schemas.common import ERROR_RESPONSES, Day
 from app.services.balance import balance
@@ -17,7 +20,7 @@ router = APIRouter(prefix="/v1/balance", tags=["balance"], responses=ERROR_RESPO
 @router.get("", response_model=BalanceRead, summary="Packs, what is left and what expires when")
 def get_balance(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ReadKey,
     as_of: Annotated[
         Day | None,
         Query(description="Balance at the end of this day. Default: the last usage day."),
@@ -25,5 +28,4 @@ def get_balance(
 ) -> BalanceRead:
     """Replays the stored usage through the packs in the vendor's consumption order (the pack that
     expires first is used first; on equal expiry the smaller pack first)."""
-    principal.require("read")
     return balance(session, principal.organization_id, as_of=as_of)

@@ -8,7 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import TypeAdapter
 
-from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.api.deps import (
+    ReadKey,
+    SessionDep,
+    SettingsDep,
+    UsageWriteKey,
+)
 from app.db.tables import KnownChange
 from app.schemas.changes import ChangeCreate, ChangeList, ChangeRead
 from app.schemas.common import ERROR_RESPONSES, PageOffset
@@ -28,7 +33,7 @@ def _read(row: KnownChange) -> ChangeRead:
 def post_change(
     body: Annotated[ChangeCreate, Body()],
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: UsageWriteKey,
     settings: SettingsDep,
 ) -> ChangeRead:
     """Record a change the forecasts should take in, chosen by `kind`:
@@ -43,7 +48,6 @@ def post_change(
       from the migration candidates);
     - `rate_change`: from `start`, `product` costs `tokens_per_day`.
     """
-    principal.require("usage:write")
     row = svc.create_change(
         session,
         organization_id=principal.organization_id,
@@ -56,12 +60,11 @@ def post_change(
 @router.get("", response_model=ChangeList, summary="List known changes")
 def list_changes(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ReadKey,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[PageOffset, Query()] = 0,
 ) -> ChangeList:
     """The organization's changes, oldest first (deleted ones are left out)."""
-    principal.require("read")
     rows, total = svc.list_changes(session, principal.organization_id, limit=limit, offset=offset)
     return ChangeList(changes=[_read(r) for r in rows], total=total, limit=limit, offset=offset)
 
@@ -69,8 +72,7 @@ def list_changes(
 @router.delete(
     "/{change_id}", status_code=204, response_class=Response, summary="Delete a known change"
 )
-def delete_change(change_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
+def delete_change(change_id: uuid.UUID, session: SessionDep, principal: UsageWriteKey) -> Response:
     """Forecasts made from now on leave the change out; earlier forecasts keep what they used."""
-    principal.require("usage:write")
     svc.delete_change(session, principal.organization_id, change_id)
     return Response(status_code=204)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Request
@@ -108,3 +108,22 @@ def _record_use(factory: sessionmaker[Session], key_id: uuid.UUID) -> None:
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def needs(*scopes: str) -> Callable[[Principal], Principal]:
+    """A dependency: the calling key's principal, or 403 unless it has one of `scopes` (or
+    `admin`). As a dependency the check comes before the body is validated: a key that may not
+    call the route is told so, not asked to fix its body first."""
+
+    def principal_with_scope(principal: PrincipalDep) -> Principal:
+        principal.require_any(*scopes)
+        return principal
+
+    return principal_with_scope
+
+
+ReadKey = Annotated[Principal, Depends(needs("read"))]
+UsageWriteKey = Annotated[Principal, Depends(needs("usage:write"))]
+PlanWriteKey = Annotated[Principal, Depends(needs("plan:write"))]
+DocumentsReadKey = Annotated[Principal, Depends(needs("documents:read", "read"))]
+AdminKey = Annotated[Principal, Depends(needs("admin"))]

@@ -8,7 +8,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import (
+    DocumentsReadKey,
+    SessionDep,
+)
 from app.api.etags import not_modified
 from app.db.tables import Document, Organization
 from app.errors import ServiceError
@@ -89,11 +92,10 @@ def _ref(row: Document) -> DocumentItem:
 )
 def list_documents(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: DocumentsReadKey,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[PageOffset, Query()] = 0,
 ) -> DocumentList:
-    principal.require_any("documents:read", "read")
     rows, total = svc.list_documents(session, principal.organization_id, limit=limit, offset=offset)
     return DocumentList(documents=[_ref(r) for r in rows], total=total, limit=limit, offset=offset)
 
@@ -118,7 +120,7 @@ def list_documents(
 def get_document(
     document_id: uuid.UUID,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: DocumentsReadKey,
     format: Annotated[
         Literal["html", "pdf", "json"] | None, Query(description="Overrides Accept.")
     ] = None,
@@ -129,7 +131,6 @@ def get_document(
     """Documents never change once written: the ETag is the SHA-256 of the bytes served, and
     `Content-Disposition` names the organization and the document's date. A PDF is rendered from
     the stored HTML the first time it is asked for on a paper size, then served as stored."""
-    principal.require_any("documents:read", "read")
     fmt = negotiate(format, accept)
     row = svc.get_document(session, principal.organization_id, document_id)
     org = session.get(Organization, principal.organization_id)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.api.deps import (
-    PrincipalDep,
+    ReadKey,
     SessionDep,
     SettingsDep,
     bearer_header_key,
@@ -61,12 +61,11 @@ def post_forecast(
     body: ForecastCreate,
     request: Request,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ReadKey,
     settings: SettingsDep,
 ) -> Response:
     """Forecast the organization's daily tokens as `n_paths` sample paths and summarize them:
     daily mean and p10/p50/p90, and the 30/90/365-day totals, with every model's backtest."""
-    principal.require("read")
     if body.horizon_days > settings.max_horizon_days:
         raise UnprocessableError(
             f"horizon_days: at most {settings.max_horizon_days} (TOKENCAST_MAX_HORIZON_DAYS), "
@@ -117,10 +116,9 @@ async def get_latest(request: Request) -> Response:
 def get_forecast(
     forecast_id: uuid.UUID,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ReadKey,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    principal.require("read")
     stored = reads.forecast_json(session, principal.organization_id, forecast_id)
     if not_modified(if_none_match, f'"{stored.etag}"'):
         return Response(status_code=304, headers=_headers(stored.etag))

@@ -9,7 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import TypeAdapter
 
-from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.api.deps import (
+    ReadKey,
+    SessionDep,
+    SettingsDep,
+    UsageWriteKey,
+)
 from app.db.tables import KnownChange
 from app.schemas.changes import ChangeRead
 from app.schemas.common import ERROR_RESPONSES, ErrorRead, PageOffset
@@ -37,7 +42,7 @@ _CHANGE: TypeAdapter[ChangeRead] = TypeAdapter(ChangeRead)
 @router.get("", response_model=InsightsRead, summary="Usage insights and findings")
 def get_insights(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ReadKey,
     settings: SettingsDep,
     as_of: AsOf = None,
     kind: Annotated[FindingKind | None, Query(description="Only findings of this kind.")] = None,
@@ -61,7 +66,6 @@ def get_insights(
     The effective token price is the price book's price for a year's consumption at the
     window's rate (else the latest purchase's unit price). `user` is the stored user key.
     """
-    principal.require("read")
     ins = compute_insights(
         session,
         organization_id=principal.organization_id,
@@ -74,7 +78,7 @@ def get_insights(
 @router.get("/users", response_model=UserInsightsRead, summary="Users and their segments")
 def get_users(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ReadKey,
     settings: SettingsDep,
     as_of: AsOf = None,
     segment: Annotated[SegmentName | None, Query(description="Only this segment.")] = None,
@@ -83,7 +87,6 @@ def get_users(
 ) -> UserInsightsRead:
     """Every user with a row in the window, by user key: segment, days used (and a week), last
     day used, tokens, short launches and the products used."""
-    principal.require("read")
     ins = compute_insights(
         session,
         organization_id=principal.organization_id,
@@ -105,7 +108,7 @@ def _change(row: KnownChange) -> ChangeRead:
     responses={409: {"model": ErrorRead, "description": "Every chosen pair is already moved"}},
 )
 def apply_insights(
-    body: InsightsApply, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+    body: InsightsApply, session: SessionDep, principal: UsageWriteKey, settings: SettingsDep
 ) -> InsightsApplied:
     """Turn migration candidates into known changes: one `licence_mix` change per product, from
     `start`, naming the users and the product, so forecasts stop counting their burn on that
@@ -114,7 +117,6 @@ def apply_insights(
     some `products`. Pairs a live licence-mix change already moves are skipped (409 when
     nothing is left). Delete a change with `DELETE /v1/changes/{id}` to undo it.
     """
-    principal.require("usage:write")
     done = insight_changes.apply_migrations(
         session,
         organization_id=principal.organization_id,

@@ -6,9 +6,12 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import (
+    AdminKey,
+    SessionDep,
+)
 from app.db.tables import ApiKey
-from app.schemas.common import ERROR_RESPONSES
+from app.schemas.common import ERROR_RESPONSES, ErrorRead
 from app.schemas.keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.services import keys as svc
 
@@ -20,16 +23,14 @@ def _read(row: ApiKey) -> ApiKeyRead:
 
 
 @router.get("", response_model=ApiKeyList, summary="List the organization's API keys")
-def list_keys(session: SessionDep, principal: PrincipalDep) -> ApiKeyList:
+def list_keys(session: SessionDep, principal: AdminKey) -> ApiKeyList:
     """Every key of the organization, revoked ones included; never a secret or a hash."""
-    principal.require("admin")
     return ApiKeyList(keys=[_read(r) for r in svc.list_keys(session, principal.organization_id)])
 
 
 @router.post("", status_code=201, response_model=ApiKeyCreated, summary="Create an API key")
-def create_key(body: ApiKeyCreate, session: SessionDep, principal: PrincipalDep) -> ApiKeyCreated:
+def create_key(body: ApiKeyCreate, session: SessionDep, principal: AdminKey) -> ApiKeyCreated:
     """The reply carries the secret in `api_key`: store it now, it is never shown again."""
-    principal.require("admin")
     row, raw = svc.create_key(
         session,
         organization_id=principal.organization_id,
@@ -40,14 +41,19 @@ def create_key(body: ApiKeyCreate, session: SessionDep, principal: PrincipalDep)
 
 
 @router.get("/{key_id}", response_model=ApiKeyRead, summary="An API key")
-def get_key(key_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> ApiKeyRead:
-    principal.require("admin")
+def get_key(key_id: uuid.UUID, session: SessionDep, principal: AdminKey) -> ApiKeyRead:
     return _read(svc.get_key(session, principal.organization_id, key_id))
 
 
-@router.delete("/{key_id}", status_code=204, response_class=Response, summary="Revoke an API key")
-def revoke_key(key_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
-    """From now on the key answers 401. Revoking a revoked key changes nothing."""
-    principal.require("admin")
-    svc.revoke_key(session, principal.organization_id, key_id)
+@router.delete(
+    "/{key_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Revoke an API key",
+    responses={409: {"model": ErrorRead, "description": "The organization's last admin key"}},
+)
+def revoke_key(key_id: uuid.UUID, session: SessionDep, principal: AdminKey) -> Response:
+    """From now on the key answers 401. Revoking a revoked key changes nothing. 409 for the
+    organization's last active admin key (create another admin key first)."""
+    svc.revoke_key(session, principal.organization_id, key_id, keep_an_admin=True)
     return Response(status_code=204)

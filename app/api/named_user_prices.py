@@ -6,7 +6,11 @@ from decimal import Decimal
 
 from fastapi import APIRouter
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import (
+    ReadKey,
+    SessionDep,
+    UsageWriteKey,
+)
 from app.db.tables import NamedUserPrice
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.named_user_prices import (
@@ -33,19 +37,17 @@ def _read(rows: list[NamedUserPrice]) -> NamedUserPricesRead:
 
 @router.put("", response_model=NamedUserPricesRead, summary="Set the named-user price list")
 def put_prices(
-    body: NamedUserPricesWrite, session: SessionDep, principal: PrincipalDep
+    body: NamedUserPricesWrite, session: SessionDep, principal: UsageWriteKey
 ) -> NamedUserPricesRead:
     """Replace the organization's named-user subscription prices: per product and currency, what
     one user's subscription costs a year. `GET /v1/insights` compares each user's Flex cost on a
     product with the price in the currency of the organization's token price; products without
     a price there are not compared."""
-    principal.require("usage:write")
     rows = svc.put_named_user_prices(session, organization_id=principal.organization_id, body=body)
     return _read(rows)
 
 
 @router.get("", response_model=NamedUserPricesRead, summary="Read the named-user price list")
-def get_prices(session: SessionDep, principal: PrincipalDep) -> NamedUserPricesRead:
+def get_prices(session: SessionDep, principal: ReadKey) -> NamedUserPricesRead:
     """The stored list, by currency then product (empty until set)."""
-    principal.require("read")
     return _read(svc.list_named_user_prices(session, principal.organization_id))

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import (
+    AdminKey,
+    ReadKey,
+    SessionDep,
+)
 from app.db.tables import Organization
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.organizations import OrganizationRead, OrganizationUpdate
@@ -20,15 +24,13 @@ def _read(org: Organization) -> OrganizationRead:
 
 
 @router.get("", response_model=OrganizationRead, summary="The key's organization")
-def get_organization(session: SessionDep, principal: PrincipalDep) -> OrganizationRead:
-    principal.require("read")
+def get_organization(session: SessionDep, principal: ReadKey) -> OrganizationRead:
     return _read(svc.get_organization(session, principal.organization_id))
 
 
 @router.patch("", response_model=OrganizationRead, summary="Rename, or set the country")
 def patch_organization(
-    body: OrganizationUpdate, session: SessionDep, principal: PrincipalDep
+    body: OrganizationUpdate, session: SessionDep, principal: AdminKey
 ) -> OrganizationRead:
     """The country gives the forecasts its public holidays (days that stay near zero)."""
-    principal.require("admin")
     return _read(svc.update_organization(session, principal.organization_id, body))

@@ -5,7 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.api.deps import (
+    PlanWriteKey,
+    SessionDep,
+    SettingsDep,
+)
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.plan import PlanCreate, PlanRead
 from app.services.imports import check_record_count
@@ -17,12 +21,11 @@ router = APIRouter(prefix="/v1/plan", tags=["plan"], responses=ERROR_RESPONSES)
 
 @router.post("", status_code=201, response_model=PlanRead, summary="Plan a purchase, stateless")
 def post_plan(
-    body: PlanCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+    body: PlanCreate, session: SessionDep, principal: PlanWriteKey, settings: SettingsDep
 ) -> JSONResponse:
     """Usage, packs, price book and known changes come inline; the reply holds the
     recommendation and the forecast summary. Nothing is stored but the document (201: it is
     created), so its links work afterwards; the recommendation and forecast ids are not stored."""
-    principal.require("plan:write")
     check_record_count(len(body.usage), settings.max_import_rows, field="usage")
     reply = plan(
         session,

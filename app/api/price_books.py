@@ -6,7 +6,11 @@ from decimal import Decimal
 
 from fastapi import APIRouter
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import (
+    ReadKey,
+    SessionDep,
+    UsageWriteKey,
+)
 from app.db.tables import PriceBookRow
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.pricing import PriceBookRead, PriceBookWrite, TierRead
@@ -36,15 +40,13 @@ def _read(row: PriceBookRow) -> PriceBookRead:
 
 @router.put("", response_model=PriceBookRead, summary="Set the price book")
 def put_price_book(
-    body: PriceBookWrite, session: SessionDep, principal: PrincipalDep
+    body: PriceBookWrite, session: SessionDep, principal: UsageWriteKey
 ) -> PriceBookRead:
     """Replace the organization's price book: tiers in increasing `min_tokens`, all-units by
     default (the whole purchase at the tier its quantity reaches)."""
-    principal.require("usage:write")
     return _read(svc.put_price_book(session, organization_id=principal.organization_id, body=body))
 
 
 @router.get("", response_model=PriceBookRead, summary="Read the price book")
-def get_price_book(session: SessionDep, principal: PrincipalDep) -> PriceBookRead:
-    principal.require("read")
+def get_price_book(session: SessionDep, principal: ReadKey) -> PriceBookRead:
     return _read(svc.get_price_book_row(session, principal.organization_id))

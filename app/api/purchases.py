@@ -7,7 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import (
+    ReadKey,
+    SessionDep,
+    UsageWriteKey,
+)
 from app.db.tables import TokenPack
 from app.schemas.common import ERROR_RESPONSES, PageOffset
 from app.schemas.pricing import PurchaseCreate, PurchaseList, PurchaseRead, total_price
@@ -32,21 +36,19 @@ def _read(p: TokenPack) -> PurchaseRead:
 
 @router.post("", status_code=201, response_model=PurchaseRead, summary="Record a pack bought")
 def post_purchase(
-    body: PurchaseCreate, session: SessionDep, principal: PrincipalDep
+    body: PurchaseCreate, session: SessionDep, principal: UsageWriteKey
 ) -> PurchaseRead:
     """Record a token pack. It is used in the vendor's consumption order from `purchased_on`
     until the day before `expires_on`."""
-    principal.require("usage:write")
     return _read(svc.create_purchase(session, organization_id=principal.organization_id, body=body))
 
 
 @router.get("", response_model=PurchaseList, summary="List packs bought")
 def list_purchases(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ReadKey,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[PageOffset, Query()] = 0,
 ) -> PurchaseList:
-    principal.require("read")
     rows, total = svc.list_purchases(session, principal.organization_id, limit=limit, offset=offset)
     return PurchaseList(purchases=[_read(r) for r in rows], total=total, limit=limit, offset=offset)

@@ -7,7 +7,12 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.api.deps import (
+    PlanWriteKey,
+    ReadKey,
+    SessionDep,
+    SettingsDep,
+)
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.recommendations import RecommendationCreate, RecommendationRead
 from app.schemas.reproduction import QuantityCheck, ReproductionRead, StoredAndRecomputed
@@ -22,12 +27,11 @@ router = APIRouter(
 
 @router.post("", status_code=201, response_model=RecommendationRead, summary="Recommend a purchase")
 def post_recommendation(
-    body: RecommendationCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+    body: RecommendationCreate, session: SessionDep, principal: PlanWriteKey, settings: SettingsDep
 ) -> JSONResponse:
     """Forecast the pack's year (using only usage before `purchase_date`), price every valid
     quantity over the forecast's paths, and choose the best by the objective. The reply
     carries the alternatives and the id of the document that explains the choice."""
-    principal.require("plan:write")
     rec = svc.create_recommendation(
         session,
         organization_id=principal.organization_id,
@@ -45,9 +49,8 @@ def post_recommendation(
 
 @router.get("/{recommendation_id}", response_model=RecommendationRead, summary="A recommendation")
 def get_recommendation(
-    recommendation_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+    recommendation_id: uuid.UUID, session: SessionDep, principal: ReadKey
 ) -> JSONResponse:
-    principal.require("read")
     return JSONResponse(
         svc.get_recommendation(session, principal.organization_id, recommendation_id).body
     )
@@ -59,13 +62,12 @@ def get_recommendation(
     summary="Recompute a recommendation and compare",
 )
 def get_reproduction(
-    recommendation_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+    recommendation_id: uuid.UUID, session: SessionDep, principal: ReadKey
 ) -> ReproductionRead:
     """Make the forecast again from the stored usage with the recorded seed, model, country and
     known changes, price the decision again with the price book the document recorded, gather
     the document's facts again, and say whether the quantity and the facts (the JSON rendering,
     byte for byte) match. Nothing is stored; this takes as long as the recommendation did."""
-    principal.require("read")
     done = reproduce_recommendation(session, principal.organization_id, recommendation_id)
 
     def pair(values: tuple[str, str]) -> StoredAndRecomputed:

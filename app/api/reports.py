@@ -6,7 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.api.deps import (
+    ReadKey,
+    SessionDep,
+    SettingsDep,
+)
 from app.schemas.common import ERROR_RESPONSES, PageOffset
 from app.schemas.reports import MONTH_PATTERN, MonthlyReportRead
 from app.services.insights import InsightRules
@@ -18,7 +22,7 @@ router = APIRouter(prefix="/v1/reports", tags=["insights"], responses=ERROR_RESP
 @router.get("/monthly", response_model=MonthlyReportRead, summary="Monthly usage report")
 def get_monthly(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ReadKey,
     settings: SettingsDep,
     month: Annotated[
         str, Query(pattern=MONTH_PATTERN, description="The month, YYYY-MM.", examples=["2025-11"])
@@ -31,7 +35,6 @@ def get_monthly(
     and who moved between segments; the inactive users; the off-hours burn (weekends and the
     organization's weekday public holidays) and short launches. Money at the effective token
     price, as in `GET /v1/insights`."""
-    principal.require("read")
     return monthly_report(
         session,
         organization_id=principal.organization_id,

@@ -9,7 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, UploadFile
 
-from app.api.deps import PrincipalDep, SessionDep, SettingsDep
+from app.api.deps import (
+    ReadKey,
+    SessionDep,
+    SettingsDep,
+    UsageWriteKey,
+)
 from app.errors import PayloadTooLargeError, UnprocessableError
 from app.ingest.records import ParsedUsage
 from app.schemas.common import ERROR_RESPONSES
@@ -25,14 +30,13 @@ UPLOAD_PATHS = frozenset({"/v1/usage/imports"})
 
 @router.post("", status_code=201, response_model=UsageImportRead, summary="Add usage records")
 def post_usage(
-    body: UsageCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+    body: UsageCreate, session: SessionDep, principal: UsageWriteKey, settings: SettingsDep
 ) -> UsageImportRead:
     """Store JSON records all or nothing. A record without user and product is a daily total.
 
     Records for the same day, user and product are summed; a stored row with the same key is
     replaced, so sending the same records twice changes nothing.
     """
-    principal.require("usage:write")
     check_record_count(len(body.records), settings.max_import_rows, field="records")
     records = svc.records_from_json(body.records, svc.user_key_function(settings.user_key_secret))
     parsed = ParsedUsage(
@@ -45,7 +49,7 @@ def post_usage(
     "/imports", status_code=201, response_model=UsageImportRead, summary="Import a usage file"
 )
 def post_import(
-    file: UploadFile, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+    file: UploadFile, session: SessionDep, principal: UsageWriteKey, settings: SettingsDep
 ) -> UsageImportRead:
     """Import a CSV or XLSX export in any supported format (detected from its header).
 
@@ -55,7 +59,6 @@ def post_import(
     the file is stored. 413 past TOKENCAST_MAX_UPLOAD_BYTES bytes or TOKENCAST_MAX_IMPORT_ROWS
     data rows.
     """
-    principal.require("usage:write")
     # The upload is spooled to a temporary file; it is read from there, never copied whole.
     size = file.file.seek(0, io.SEEK_END)
     if size > settings.max_upload_bytes:
@@ -73,14 +76,13 @@ def post_import(
 @router.get("/daily", response_model=DailyUsageRead, summary="Daily token totals")
 def get_daily(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ReadKey,
     from_: Annotated[date | None, Query(alias="from", description="First day (inclusive).")] = None,
     to: Annotated[date | None, Query(description="Last day (inclusive).")] = None,
     product: Annotated[str | None, Query(description="Only this product.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_DAILY_PAGE, description="Days per page.")] = 366,
 ) -> DailyUsageRead:
     """Tokens per day over the organization's covered period; days without rows are 0."""
-    principal.require("read")
     covered = svc.covered_range(session, principal.organization_id)
     if covered is None:
         return DailyUsageRead.model_validate(

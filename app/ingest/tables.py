@@ -138,6 +138,14 @@ def _blank(row: Row) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
 
 
+# What an XLSX sheet can hold (Excel's own limit), and how wide a usage export can be. A sheet's
+# XML names each row's number and each cell's column, so a small file can claim a row two
+# billion rows down (read-only openpyxl then yields every row of the gap) or a cell in column
+# XFD of every row (each row then a 16,384-cell tuple): bounded here, with the row named.
+XLSX_MAX_ROWS = 1_048_576
+MAX_COLUMNS = 256
+
+
 def _sheet_rows(
     values: Iterator[tuple[object, ...]], title: str
 ) -> Generator[tuple[int, Row], None, None]:
@@ -145,6 +153,19 @@ def _sheet_rows(
     number = 0
     try:
         for number, row in enumerate(values, start=1):
+            if number > XLSX_MAX_ROWS:
+                raise UsageImportError(
+                    f"sheet {title!r} has rows past row {XLSX_MAX_ROWS:,}, the last an XLSX "
+                    "sheet can have: the workbook is damaged",
+                    line=number,
+                )
+            if len(row) > MAX_COLUMNS:
+                raise UsageImportError(
+                    f"sheet {title!r} has a cell in column {len(row):,}; a usage export has at "
+                    f"most {MAX_COLUMNS} columns (delete the cells on the right, or save the "
+                    "sheet as CSV)",
+                    line=number,
+                )
             if not _blank(row):
                 yield number, row
     except (ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError):

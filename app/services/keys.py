@@ -17,7 +17,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db.tables import ApiKey, Organization
-from app.errors import ForbiddenError, NotFoundError, UnauthorizedError, UnprocessableError
+from app.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+    UnprocessableError,
+)
 
 KEY_PREFIX = "tc_"
 ALL_SCOPES = ("read", "usage:write", "plan:write", "documents:read", "admin")
@@ -137,10 +143,36 @@ def get_key(session: Session, organization_id: uuid.UUID | None, key_id: uuid.UU
     return row
 
 
-def revoke_key(session: Session, organization_id: uuid.UUID | None, key_id: uuid.UUID) -> ApiKey:
-    """Revoke a key from now on; revoking a revoked key keeps its first revocation time."""
+def revoke_key(
+    session: Session,
+    organization_id: uuid.UUID | None,
+    key_id: uuid.UUID,
+    *,
+    keep_an_admin: bool = False,
+) -> ApiKey:
+    """Revoke a key from now on; revoking a revoked key keeps its first revocation time.
+
+    `keep_an_admin` (the API's revocation): refuse, 409, to revoke the organization's last
+    active admin key, which would leave it with no key that can make keys (the operator's
+    `tokencast revoke-key` may). The organization's active admin keys are locked while this is
+    decided, so two admins revoking each other at once cannot both succeed.
+    """
     row = get_key(session, organization_id, key_id)
-    if row.revoked_at is None:
-        row.revoked_at = now()
-        session.flush()
+    if row.revoked_at is not None:
+        return row
+    if keep_an_admin and "admin" in row.scopes:
+        active = session.execute(
+            select(ApiKey.id, ApiKey.scopes)
+            .where(ApiKey.organization_id == row.organization_id)
+            .where(ApiKey.revoked_at.is_(None))
+            .with_for_update()
+        ).all()
+        others = [k for k, scopes in active if k != row.id and "admin" in scopes]
+        if not others:
+            raise ConflictError(
+                f"key {key_id} is the organization's last active admin key; create another "
+                "admin key first (POST /v1/keys), or revoke it with `tokencast revoke-key`"
+            )
+    row.revoked_at = now()
+    session.flush()
     return row

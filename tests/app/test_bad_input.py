@@ -128,3 +128,36 @@ def test_balance_without_packs_names_the_first_unserved_day(client: TestClient, 
     _post_usage(client, org, *records)
     body = strict_json(client.get("/v1/balance", headers=org.headers))
     assert body["first_unserved_day"] == "2024-03-03" and body["unserved_days"] == 1
+
+
+def _patterns(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["pattern"]} if isinstance(node.get("pattern"), str) else set()
+        return found.union(*(_patterns(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_patterns(v) for v in node))
+    return set()
+
+
+def test_every_pattern_in_the_schema_is_explained_in_words(client: TestClient) -> None:
+    """A value that misses a pattern is told what it should look like, not the expression."""
+    from app.errors import PATTERN_WORDS
+
+    patterns = _patterns(client.get("/openapi.json").json())
+    assert patterns and patterns <= set(PATTERN_WORDS), patterns - set(PATTERN_WORDS)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "words"),
+    [
+        ("get", "/v1/reports/monthly?month=2025-13", None, "month: expected a month as YYYY-MM"),
+        ("patch", "/v1/organization", {"country": "usa"}, "country: expected a two-letter"),
+        ("put", "/v1/price-book", {**PRICE_BOOK, "currency": "usd"}, "currency: expected a three"),
+    ],
+)
+def test_a_value_that_misses_its_pattern_is_told_its_form(
+    client: TestClient, org: Org, method: str, path: str, body: Any, words: str
+) -> None:
+    reply = client.request(method.upper(), path, headers=org.headers, json=body)
+    err = assert_error(reply, 422, words)
+    assert "^" not in err["detail"] and "\\d" not in err["detail"]

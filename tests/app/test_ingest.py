@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
+import zipfile
 from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
@@ -290,6 +292,53 @@ def test_xlsx_bad_cell_names_the_spreadsheet_row(tmp_path: Path) -> None:
     err = import_error(path.read_bytes(), "bad.xlsx")
     assert (err.line, err.field) == (4, "tokens")
     assert "negative" in err.reason
+
+
+def _xlsx_with_sheet_xml(tmp_path: Path, rows_xml: str) -> bytes:
+    """A workbook made by openpyxl whose first sheet's XML is replaced by `rows_xml`."""
+    book = Workbook()
+    book.active.append(["date", "tokens"])
+    made = tmp_path / "made.xlsx"
+    book.save(made)
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{rows_xml}</sheetData></worksheet>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+def _cell(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def test_xlsx_rows_claimed_past_the_sheets_last_row_are_refused_at_once(tmp_path: Path) -> None:
+    # A few hundred bytes claiming row 2,000,000,000: read-only openpyxl would yield every row of
+    # the gap (hours, the import holding its lock); refused at Excel's last row instead.
+    header = f'<row r="1">{_cell("A1", "date")}{_cell("B1", "tokens")}</row>'
+    far = f'<row r="2000000000">{_cell("A2000000000", "2025-01-01")}</row>'
+    err = import_error(_xlsx_with_sheet_xml(tmp_path, header + far), "far.xlsx")
+    assert err.line == 1_048_577 and "past row 1,048,576" in err.reason
+
+
+def test_xlsx_cells_far_to_the_right_are_refused(tmp_path: Path) -> None:
+    header = f'<row r="1">{_cell("A1", "date")}{_cell("B1", "tokens")}</row>'
+    wide = f'<row r="2">{_cell("A2", "2025-01-01")}{_cell("XFD2", "5")}</row>'
+    err = import_error(_xlsx_with_sheet_xml(tmp_path, header + wide), "wide.xlsx")
+    assert err.line == 2 and "column 16,384" in err.reason and "at most 256" in err.reason
+
+
+def test_xlsx_gaps_within_the_sheet_still_read(tmp_path: Path) -> None:
+    header = f'<row r="1">{_cell("A1", "date")}{_cell("B1", "tokens")}</row>'
+    low = f'<row r="900000">{_cell("A900000", "2025-01-01")}{_cell("B900000", "5")}</row>'
+    parsed = parse(_xlsx_with_sheet_xml(tmp_path, header + low), "gap.xlsx")
+    assert [(r.day, r.tokens) for r in parsed.records] == [(date(2025, 1, 1), Decimal(5))]
 
 
 # --- plain CSV ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -155,3 +156,43 @@ def test_cli_creates_and_revokes_a_key(
     with TestClient(create_app(Settings(database_url=url))) as c:
         assert_error(c.get("/v1/usage/daily", headers=_bearer(key["api_key"])), 401)
         assert c.get("/v1/usage/daily", headers=_bearer(org["api_key"])).status_code == 200
+
+
+def test_a_key_without_the_scope_is_told_so_before_its_body_is_checked(
+    client: TestClient, org: Org
+) -> None:
+    """Every route a documents:read key may not call answers 403, whatever the body: the scope
+    is checked before the body is validated (a 422 would ask it to fix a body it may not send)."""
+    reader = _bearer(_create(client, org, "filing", ["documents:read"])["api_key"])
+    schema = client.app.openapi()  # type: ignore[attr-defined]
+    allowed = ("/v1/documents", "/v1/schemas/")
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/v1/") or path.startswith(allowed):
+            continue
+        url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+        for method in operations:
+            reply = client.request(method.upper(), url, headers=reader, json={"bad": [1, "x"]})
+            assert reply.status_code == 403, (method, path, reply.text)
+            assert "lacks the scope" in reply.json()["detail"], (method, path)
+            checked += 1
+    assert checked >= 30
+
+
+def test_the_last_admin_key_cannot_revoke_itself_over_the_api(client: TestClient, org: Org) -> None:
+    keys = strict_json(client.get("/v1/keys", headers=org.headers))
+    mine = [k for k in keys["keys"] if "admin" in k["scopes"] and k["revoked_at"] is None]
+    assert len(mine) == 1
+    reply = client.delete(f"/v1/keys/{mine[0]['id']}", headers=org.headers)
+    assert_error(reply, 409, "last active admin key", "tokencast revoke-key")
+    assert client.get("/v1/keys", headers=org.headers).status_code == 200  # still works
+    # With a second admin key, either may go, but not both.
+    second = _create(client, org, "second admin", ["admin"])
+    reader = _create(client, org, "reader", ["read"])
+    assert client.delete(f"/v1/keys/{mine[0]['id']}", headers=org.headers).status_code == 204
+    other = _bearer(second["api_key"])
+    assert_error(client.delete(f"/v1/keys/{second['id']}", headers=other), 409, "last active")
+    # A key without admin goes as before, and "409" is documented.
+    assert client.delete(f"/v1/keys/{reader['id']}", headers=other).status_code == 204
+    schema = client.get("/openapi.json").json()
+    assert "409" in schema["paths"]["/v1/keys/{key_id}"]["delete"]["responses"]
