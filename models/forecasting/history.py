@@ -3,6 +3,8 @@ constant histories, and the assumed spread of a history that never varied."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import numpy as np
 
 from models.forecasting.paths import YEAR_DAYS, FloatArray
@@ -28,6 +30,33 @@ def history_warnings(n_days: int) -> list[str]:
             "is wider."
         ]
     return []
+
+
+# A run of days without any use this long is more likely missing data (or two exports of
+# different periods in one history) than a holiday.
+GAP_WARNING_DAYS = 28
+
+
+def gap_warnings(start: date, tokens_per_day: FloatArray) -> list[str]:
+    """A sentence about the longest run of days without use inside the history, when it is at
+    least GAP_WARNING_DAYS long: the models read it as days of no use."""
+    used = np.flatnonzero(tokens_per_day > 0)
+    if used.size < 2:
+        return []
+    # the unused days between consecutive used days
+    runs = np.diff(used) - 1
+    i = int(np.argmax(runs))
+    days = int(runs[i])
+    if days < GAP_WARNING_DAYS:
+        return []
+    first = start + timedelta(days=int(used[i]) + 1)
+    last = start + timedelta(days=int(used[i + 1]) - 1)
+    return [
+        f"No usage at all for {days:,} days, {first.isoformat()} to {last.isoformat()}: the "
+        "models read these as days of no use. If the data for them are missing (or the history "
+        "joins exports of different periods), the forecast is wrong: import the missing days, "
+        "or keep each period's usage in an organization of its own."
+    ]
 
 
 def is_constant(tokens_per_day: FloatArray) -> bool:

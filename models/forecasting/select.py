@@ -28,6 +28,7 @@ from models.forecasting.cleaning import CleanedHistory, clean_history
 from models.forecasting.ensemble import Ensemble, combine_paths
 from models.forecasting.history import (
     constant_warning,
+    gap_warnings,
     history_warnings,
     is_constant,
     widen_constant,
@@ -101,7 +102,11 @@ def _forecast(
     else:
         candidates.add(model)
         chosen = model
-    notes = history_warnings(history.n_days) + cleaning_warnings(cleaned)
+    notes = (
+        history_warnings(history.n_days)
+        + gap_warnings(history.start, history.tokens_per_day)
+        + cleaning_warnings(cleaned)
+    )
     used, paths = _paths_with_fallback(candidates, chosen, horizon_days, n_paths, notes)
     if is_constant(history.tokens_per_day):
         paths = widen_constant(paths, np.random.default_rng([seed, _FINAL_STREAM, 0]))

@@ -175,3 +175,20 @@ def test_a_prophet_fit_prints_nothing_and_warns_nothing(
     assert result.model == "prophet"
     assert len(recwarn) == 0
     assert capsys.readouterr() == ("", "")
+
+
+def test_a_long_run_without_use_inside_the_history_is_named() -> None:
+    y = office(728, seed=9)
+    y[200:300] = 0.0  # a hundred days without use; the weekend before may widen the run
+    used = np.flatnonzero(y > 0)
+    before, after = used[used < 200].max(), used[used >= 300].min()
+    first, last = MONDAY + timedelta(days=int(before) + 1), MONDAY + timedelta(days=int(after) - 1)
+    result = forecast(DailySeries(MONDAY, y), 30, n_paths=200, model="seasonal_naive")
+    gap = [w for w in result.warnings if "No usage at all" in w]
+    assert len(gap) == 1
+    assert f"for {int(after - before - 1):,} days, {first} to {last}:" in gap[0]
+    # Weekends and a fortnight's holiday are not gaps.
+    y[400:414] = 0.0
+    y[200:300] = office(728, seed=9)[200:300]
+    plain = forecast(DailySeries(MONDAY, y), 30, n_paths=200, model="seasonal_naive")
+    assert not [w for w in plain.warnings if "No usage at all" in w]
