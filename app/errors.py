@@ -152,6 +152,18 @@ def install_error_handlers(app: FastAPI) -> None:
         code = HTTP_CODES.get(exc.status_code, "error")
         return envelope(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
 
+    @app.exception_handler(UnicodeEncodeError)
+    async def _surrogate(request: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        # JSON may escape half of a UTF-16 pair ("\ud800") on its own: valid JSON, but not a
+        # character, so it cannot be stored; the transaction was rolled back.
+        if exc.reason == "surrogates not allowed":
+            detail = (
+                "body: a text value holds a lone UTF-16 surrogate escape (such as \\ud800), "
+                "which is not a character; send the text as UTF-8 or as a complete pair"
+            )
+            return envelope(422, "validation_error", detail)
+        return await _unexpected(request, exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex

@@ -184,7 +184,16 @@ class Workbook:
         try:
             file.seek(0)
             self._book = load_workbook(file, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+        except (
+            zipfile.BadZipFile,
+            InvalidFileException,
+            KeyError,
+            ValueError,
+            OSError,
+            ParseError,  # a damaged XML part: the workbook, its styles, relations or types
+            TypeError,
+            AttributeError,
+        ):
             raise UsageImportError("not a readable XLSX workbook") from None
 
     def __enter__(self) -> Workbook:

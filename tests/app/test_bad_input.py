@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -161,3 +162,31 @@ def test_a_value_that_misses_its_pattern_is_told_its_form(
     reply = client.request(method.upper(), path, headers=org.headers, json=body)
     err = assert_error(reply, 422, words)
     assert "^" not in err["detail"] and "\\d" not in err["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        (
+            "post",
+            "/v1/usage",
+            {
+                "records": [
+                    {"date": "2025-03-01", "user": "a\ud800b", "product": "Revit", "tokens": 1}
+                ]
+            },
+        ),
+        ("patch", "/v1/organization", {"name": "o\udc00"}),
+    ],
+)
+def test_a_lone_surrogate_in_a_text_value_is_a_422_and_stores_nothing(
+    client: TestClient, org: Org, method: str, path: str, body: Any
+) -> None:
+    before = strict_json(client.get("/v1/organization", headers=org.headers))
+    raw = json.dumps(body)  # ensure_ascii: the surrogate travels as a \\udXXX escape
+    headers = {**org.headers, "Content-Type": "application/json"}
+    reply = client.request(method.upper(), path, headers=headers, content=raw.encode())
+    assert_error(reply, 422, "lone UTF-16 surrogate")
+    assert strict_json(client.get("/v1/organization", headers=org.headers)) == before
+    daily = strict_json(client.get("/v1/usage/daily", headers=org.headers))
+    assert daily["daily"] == []

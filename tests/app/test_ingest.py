@@ -512,3 +512,27 @@ def test_error_str_format() -> None:
     assert str(err) == "line 17, field 'usageDate': 'x' is not a date"
     assert str(UsageImportError("bad", line=1)) == "line 1: bad"
     assert str(UsageImportError("the file is empty")) == "the file is empty"
+
+
+@pytest.mark.parametrize(
+    "part",
+    ["xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml", "xl/_rels/workbook.xml.rels"],
+)
+@pytest.mark.parametrize("damage", ["cut in half", "not xml"])
+def test_a_damaged_part_of_an_xlsx_is_an_unreadable_workbook(
+    tmp_path: Path, part: str, damage: str
+) -> None:
+    book = Workbook()
+    book.active.append(["date", "tokens"])
+    book.active.append([date(2025, 1, 1), 5])
+    made = tmp_path / "made.xlsx"
+    book.save(made)
+    out = io.BytesIO()
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == part:
+                data = data[: len(data) // 2] if damage == "cut in half" else b"<x"
+            dst.writestr(item, data)
+    err = import_error(out.getvalue(), "damaged.xlsx")
+    assert "XLSX" in err.reason
