@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.ingest.records import TooManyRowsError, UsageImportError
@@ -151,6 +152,19 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "error")
         return envelope(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
+        # A lock held past LOCK_WAIT_SECONDS: SQLite's "database is locked", PostgreSQL's
+        # lock_timeout (55P03). Nothing was written; the caller may retry.
+        text = str(exc.orig)
+        if "database is locked" in text or getattr(exc.orig, "sqlstate", None) == "55P03":
+            detail = (
+                "busy: another request of this organization holds the lock this one needs (an "
+                "import, most likely); nothing was changed, retry in a few seconds"
+            )
+            return envelope(503, "busy", detail, {"Retry-After": "5"})
+        return await _unexpected(request, exc)
 
     @app.exception_handler(UnicodeEncodeError)
     async def _surrogate(request: Request, exc: UnicodeEncodeError) -> JSONResponse:

@@ -9,6 +9,9 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 WRITE_OPTION = "tokencast_writes"
+# How long a request waits for a lock another one holds (SQLite's write lock, an organization's
+# usage lock on PostgreSQL) before it is answered 503 with Retry-After.
+LOCK_WAIT_SECONDS = 30
 
 
 def begin_writes(session: Session) -> None:
@@ -32,7 +35,7 @@ def build_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000}")
             cur.close()
 
         @event.listens_for(engine, "begin")

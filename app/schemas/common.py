@@ -119,4 +119,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorRead, "description": "Not found in this organization"},
     413: {"model": ErrorRead, "description": "Body or rows over the service's limit"},
     422: {"model": ErrorRead, "description": "Invalid input; the detail names the field"},
+    503: {
+        "model": ErrorRead,
+        "description": "Busy: a lock this request needs was held too long (see Retry-After); "
+        "nothing was changed",
+    },
 }

@@ -15,6 +15,8 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.db.session import LOCK_WAIT_SECONDS
+
 # The first of the lock's two keys: this lock's own space, apart from any other advisory lock.
 USAGE_LOCK_SPACE = 0x746B0001
 
@@ -28,7 +30,11 @@ def lock_usage(session: Session, organization_id: uuid.UUID, *, exclusive: bool)
     if session.get_bind().dialect.name != "postgresql":
         return
     function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    # At most LOCK_WAIT_SECONDS (then PostgreSQL cancels the wait, answered 503), and only for
+    # this statement: the rest of the transaction keeps the server's setting.
+    session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
     session.execute(
         text(f"SELECT {function}(:space, :key)"),
         {"space": USAGE_LOCK_SPACE, "key": _organization_key(organization_id)},
     )
+    session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))

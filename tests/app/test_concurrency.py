@@ -223,3 +223,43 @@ def test_a_retry_while_the_recommendation_runs_is_told_it_is_in_progress(
     later = live.post("/v1/recommendations", headers=headers, json=ask)
     assert later.headers["idempotent-replayed"] == "true"
     assert strict_json(later)["id"] == strict_json(first)["id"]
+
+
+def test_a_lock_held_too_long_is_a_503_to_retry_and_changes_nothing(
+    live_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another transaction holds what an import needs (SQLite's write lock, the organization's
+    usage lock on PostgreSQL) past the wait: 503 `busy` with Retry-After, nothing stored."""
+    import uuid
+
+    from app.db import session as db_session
+    from app.db.session import build_engine, session_factory
+    from app.services import usage_locks
+    from app.services.usage_locks import lock_usage
+
+    monkeypatch.setattr(db_session, "LOCK_WAIT_SECONDS", 1)
+    monkeypatch.setattr(usage_locks, "LOCK_WAIT_SECONDS", 1)
+    org_id, headers = new_org(live_url, "held")
+    holder_engine = build_engine(live_url)
+    holder = session_factory(holder_engine)()
+    try:
+        if live_url.startswith("sqlite"):
+            holder.connection().exec_driver_sql("COMMIT")  # leave SQLAlchemy's own BEGIN
+            holder.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            lock_usage(holder, uuid.UUID(org_id), exclusive=True)
+        app = create_app(Settings(database_url=live_url, forecast_paths=100))
+        with TestClient(app, raise_server_exceptions=False) as client:
+            reply = client.post(
+                "/v1/usage", headers=headers, json={"records": _history(5, date(2024, 1, 1))}
+            )
+            assert reply.status_code == 503, reply.text
+            assert reply.json()["error"] == "busy" and reply.headers["retry-after"] == "5"
+            holder.rollback()
+            if live_url.startswith("sqlite"):
+                holder.connection().exec_driver_sql("ROLLBACK")
+            days = client.get("/v1/usage/daily", headers=headers)
+            assert days.status_code == 200 and days.json()["daily"] == []
+    finally:
+        holder.close()
+        holder_engine.dispose()
