@@ -29,6 +29,7 @@ from app.schemas.insights import (
 )
 from app.services import insight_changes, insight_views
 from app.services.insights import InsightRules, compute_insights
+from app.services.usage import user_key_function
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"], responses=ERROR_RESPONSES)
 
@@ -125,6 +126,7 @@ def apply_insights(
         products=body.products,
         start=body.start,
         as_of=body.as_of,
+        user_key=user_key_function(settings.user_key_secret),
     )
     flex, named = insight_changes.totals(done.moves)
     return InsightsApplied(

@@ -9,7 +9,7 @@ the same findings twice changes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.db.tables import KnownChange
 from app.errors import ConflictError, UnprocessableError
+from app.ingest.values import canonical_user
 from app.schemas.changes import LicenceMixCreate
 from app.services import changes as change_svc
 from app.services.insights import InsightRules, compute_insights
@@ -47,14 +48,20 @@ def apply_migrations(
     products: list[str] | None,
     start: date | None,
     as_of: date | None,
+    user_key: Callable[[str], str] | None = None,
 ) -> AppliedMoves:
     """Create the licence-mix changes for the migration candidates as of `as_of`: all of them
-    (`users` None) or those of the given stored user keys, optionally of `products` only."""
+    (`users` None) or those of the given users, optionally of `products` only. A user is a
+    stored user key, or the e-mail an import would store under one (`user_key`: as imports
+    make keys, so `Alice@Example.com` finds `alice@example.com`)."""
     ins = compute_insights(session, organization_id=organization_id, as_of=as_of, rules=rules)
     if ins.price is None:
         raise UnprocessableError(
             "no token price: set a price book (PUT /v1/price-book) to find migration candidates"
         )
+    if users is not None and user_key is not None:
+        stored = {c.user_key for c in ins.candidates}
+        users = [u if u in stored else _stored_key(user_key, u) for u in users]
     chosen = _choose(ins.candidates, users, products)
     covered = _covered_pairs(change_svc.load_core_changes(session, organization_id))
     moves = [c for c in chosen if not _is_covered(covered, c)]
@@ -69,6 +76,10 @@ def apply_migrations(
         for product, group in _by_product(moves)
     ]
     return AppliedMoves(made, moves, len(chosen) - len(moves), ins.price.currency, begin)
+
+
+def _stored_key(user_key: Callable[[str], str], user: str) -> str:
+    return user_key(canonical_user(user))
 
 
 def _choose(

@@ -168,3 +168,14 @@ def test_purchase_with_and_without_the_moves(
     assert sections["insights"]["as_of"] == synth.last_day.isoformat()
     assert sections["insights"]["summary"]["migration_candidates"] == len(moved)
     json.dumps(sections, allow_nan=False)
+
+
+def test_apply_finds_a_user_by_the_email_as_written(client: TestClient, org: Org) -> None:
+    """Imports store e-mails folded to lower case; apply folds what it is asked the same way."""
+    synth = load_synthetic(client, org)
+    one = next(u for u in synth.users if u.candidate_products)
+    assert "@" in one.key and one.key == one.key.lower()
+    shouted = {"users": [f"  {one.key.upper()} "]}
+    done = client.post("/v1/insights/apply", headers=org.headers, json=shouted)
+    assert done.status_code in (200, 201), done.text
+    assert {m["user"] for m in strict_json(done)["moves"]} == {one.key}
