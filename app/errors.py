@@ -125,6 +125,13 @@ def _message(err: Any) -> str:
 def describe_validation(exc: RequestValidationError) -> str:
     messages = []
     for err in exc.errors()[:10]:
+        if err.get("type") == "json_invalid":
+            # loc is ("body", character offset): say it is the body and what the parser saw
+            where = [p for p in err.get("loc", ()) if isinstance(p, int)]
+            at = f" at character {where[0]}" if where else ""
+            why = (err.get("ctx") or {}).get("error")
+            messages.append(f"body: not valid JSON{at}" + (f" ({why})" if why else ""))
+            continue
         messages.append(f"{_location(tuple(err.get('loc', ())))}: {_message(err)}")
     return "; ".join(messages)
 

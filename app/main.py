@@ -81,6 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # "/v1/forecasts/" is not "/v1/forecasts": a 404 naming nothing hidden, not a 307 the
+        # schema does not list (and a redirect a POST body would not survive).
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.forecast_polls = ForecastPolls(settings.poll_cache_seconds)

@@ -25,7 +25,10 @@ from app.services import forecasts as svc
 from app.services.forecast_polls import ForecastPolls
 
 router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"], responses=ERROR_RESPONSES)
-_DOC: dict[int | str, dict[str, Any]] = {200: {"model": ForecastRead}}
+_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"model": ForecastRead},
+    304: {"description": "Not modified: `If-None-Match` holds the forecast's current ETag"},
+}
 # The polling route reads its two headers itself; the schema still declares them.
 _POLL_HEADERS: dict[str, Any] = {
     "security": [{"HTTPBearer": []}],

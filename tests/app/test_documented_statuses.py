@@ -52,3 +52,30 @@ def test_an_unservable_document_format_is_a_documented_406(client: TestClient, o
     reply = client.get(path, headers={**org.headers, "Accept": "image/png"})
     assert_error(reply, 406, "image/png")
     assert "406" in _documented(client, "/v1/documents/{document_id}", "get")
+
+
+def test_not_modified_forecasts_are_a_documented_304(client: TestClient, org: Org) -> None:
+    records = [{"date": f"2025-01-{d:02d}", "tokens": 100 + d} for d in range(1, 29)]
+    assert client.post("/v1/usage", headers=org.headers, json={"records": records}).is_success
+    ask = {"horizon_days": 7, "model": "seasonal_naive", "n_paths": 100}
+    made = client.post("/v1/forecasts", headers=org.headers, json=ask)
+    assert made.status_code == 201, made.text
+    etag = {**org.headers, "If-None-Match": made.headers["ETag"]}
+    for path, route in (
+        ("/v1/forecasts/latest", "/v1/forecasts/latest"),
+        (f"/v1/forecasts/{made.json()['id']}", "/v1/forecasts/{forecast_id}"),
+    ):
+        assert client.get(path, headers=etag).status_code == 304
+        assert "304" in _documented(client, route, "get")
+
+
+def test_a_trailing_slash_is_not_redirected(client: TestClient, org: Org) -> None:
+    reply = client.get("/v1/forecasts/latest/", headers=org.headers, follow_redirects=False)
+    assert_error(reply, 404)
+
+
+def test_broken_json_is_named_as_the_body_with_the_place(client: TestClient, org: Org) -> None:
+    headers = {**org.headers, "Content-Type": "application/json"}
+    reply = client.post("/v1/purchases", headers=headers, content=b'{"tokens":')
+    err = assert_error(reply, 422, "body: not valid JSON at character")
+    assert "JSON decode error" not in err["detail"]
