@@ -44,9 +44,10 @@ Every `/v1` route needs `Authorization: Bearer <api key>`; a key belongs to one 
 only ever sees that organization's data. Money is a decimal string with its currency; dates are
 ISO `YYYY-MM-DD`. Errors share one shape: `{"error": "<code>", "detail": "<what and where>"}`.
 
-Every write (POST, PUT, PATCH, DELETE) accepts an `Idempotency-Key` header: a retry with the
-same key, path and body gets the first successful reply again (header `Idempotent-Replayed`);
-the key with another request, or while its first request still runs, answers 409.
+Every write (POST, PUT, PATCH, DELETE) accepts an `Idempotency-Key` header, per API key: a
+retry by the same API key with the same key, path and body gets the first successful reply again
+(header `Idempotent-Replayed`); the key with another request, or while its first request still
+runs, answers 409. A reply holding a secret (`POST /v1/keys`) is not kept: its retry answers 409.
 """
 
 

@@ -1,17 +1,31 @@
 """`Idempotency-Key` on every write (POST, PUT, PATCH, DELETE): an ASGI middleware.
 
-A write sent with the header is run once per organization and key: a retry with the same method,
-path and body gets the first reply again (same status and body, so the same ids, with
-`Idempotent-Replayed: true`); the same key with another request answers 409, and so does a retry
-while the first request is still running (with `Retry-After`). Only successful replies are kept:
-a request that failed changed nothing, and a retry with its key runs again. Requests without the
-header, reads, and requests without a valid API key (answered 401 by the route) pass through.
+A write sent with the header is run once per API key and Idempotency-Key: a retry by the same API
+key with the same method, path and body gets the first reply again (same status and body, so the
+same ids, with `Idempotent-Replayed: true`); the same key with another request answers 409, and so
+does a retry while the first request is still running (with `Retry-After`). Only successful
+replies are kept: a request that failed changed nothing, and a retry with its key runs again.
+Requests without the header, reads, and requests without a valid API key (answered 401 by the
+route) pass through.
+
+Each API key has its own namespace of Idempotency-Keys: a reply is replayed only to the API key
+that made the first request. Another key of the organization sending the same Idempotency-Key
+and body is not told about the first request (no replay, no 409): its request runs as its own,
+so the route checks that key's scopes (a `read` key gets 403) and a key allowed to write writes.
+
+A reply that carries a secret shown once (a route whose `openapi_extra` sets SECRET_REPLY, such
+as POST /v1/keys with the new key's `api_key`) is never stored: the key is claimed as for any
+write (a concurrent retry gets 409 `idempotency_in_progress`), but only the completion is
+recorded, and a later retry gets 409 `idempotency_reply_not_kept`.
+
+A body the service refuses (over the size limit, streamed or declared) gets the same 413 with the
+header as without; a body that is not JSON, or nested too deep to parse, reaches the route, which
+answers 400 or 422 as without the header.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,10 +36,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.body_limit import BodyTooLargeError
 from app.db.session import session_scope
 from app.errors import UnauthorizedError, envelope
 from app.services import idempotency as svc
-from app.services.keys import authenticate
+from app.services.keys import Principal, authenticate
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,6 +49,8 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CLAIM_SCOPE_KEY = "tokencast.idempotency_claim"
 KEPT_HEADERS = ("content-type", "etag", "location", "cache-control")
 BODY_ALLOWANCE = 1024 * 1024  # multipart framing around the largest upload
+# Set to true in a route's `openapi_extra`: its reply holds a secret shown once, never stored.
+SECRET_REPLY = "x-tokencast-reply-holds-secret"
 
 _CONFLICTS = {
     "mismatch": (
@@ -49,6 +66,11 @@ _CONFLICTS = {
         "idempotency_reply_lost",
         "the request with Idempotency-Key '{key}' was completed but its reply was not kept; "
         "read the result with a GET instead of retrying",
+    ),
+    "reply_not_kept": (
+        "idempotency_reply_not_kept",
+        "the request with Idempotency-Key '{key}' was completed, but its reply held a secret "
+        "shown once and was not kept; list the keys (GET /v1/keys) to find the key created",
     ),
 }
 
@@ -70,10 +92,13 @@ class IdempotencyMiddleware:
         state = scope["app"].state
         factory: sessionmaker[Session] = state.session_factory
         settings: Settings = state.settings
-        organization_id = await run_in_threadpool(_organization, factory, headers)
-        if organization_id is None:
+        principal = await run_in_threadpool(_principal, factory, headers)
+        if principal is None:
             return await self.app(scope, receive, send)
-        body = await _read_body(receive, settings.max_upload_bytes + BODY_ALLOWANCE)
+        try:
+            body = await _read_body(receive, settings.max_upload_bytes + BODY_ALLOWANCE)
+        except BodyTooLargeError as exc:  # a streamed body over the limit, counted as it came
+            return await envelope(413, "payload_too_large", exc.detail)(scope, receive, send)
         if body is None:
             detail = f"request body: larger than {settings.max_upload_bytes} bytes"
             return await envelope(413, "payload_too_large", detail)(scope, receive, send)
@@ -85,7 +110,7 @@ class IdempotencyMiddleware:
             body,
         )
         ttl = timedelta(seconds=settings.idempotency_ttl_seconds)
-        claim = await run_in_threadpool(_claim, factory, organization_id, key, fingerprint, ttl)
+        claim = await run_in_threadpool(_claim, factory, principal, key, fingerprint, ttl)
         if claim.outcome == "replay" and claim.reply is not None:
             return await _send_reply(send, claim.reply, replayed=True)
         if claim.outcome != "claimed" or claim.claim_id is None:
@@ -122,7 +147,8 @@ async def _run_claimed(
             return await send(message)
         held.append(message)
         if message["type"] == "http.response.body" and not message.get("more_body", False):
-            await run_in_threadpool(_finish, factory, claim_id, _reply_of(held))
+            keep = not _holds_secret(scope)
+            await run_in_threadpool(_finish, factory, claim_id, _reply_of(held), keep)
             for m in held:
                 await send(m)
 
@@ -133,6 +159,12 @@ async def _run_claimed(
         # so the claim stays: "running" is taken over later, "committed" never runs again.)
         await run_in_threadpool(_release, factory, claim_id)
         raise
+
+
+def _holds_secret(scope: Scope) -> bool:
+    """Whether the route that answered marks its reply as holding a secret (SECRET_REPLY)."""
+    extra = getattr(scope.get("route"), "openapi_extra", None)
+    return isinstance(extra, dict) and bool(extra.get(SECRET_REPLY))
 
 
 def _reply_of(messages: list[Message]) -> svc.StoredReply:
@@ -172,20 +204,20 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _organization(factory: sessionmaker[Session], headers: Headers) -> uuid.UUID | None:
+def _principal(factory: sessionmaker[Session], headers: Headers) -> Principal | None:
     scheme, _, token = headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     try:
         with session_scope(factory, writes=False) as session:
-            return authenticate(session, token.strip()).organization_id
+            return authenticate(session, token.strip())
     except UnauthorizedError:
         return None
 
 
 def _claim(
     factory: sessionmaker[Session],
-    organization_id: uuid.UUID,
+    principal: Principal,
     key: str,
     fingerprint: str,
     ttl: timedelta,
@@ -193,7 +225,8 @@ def _claim(
     with session_scope(factory) as session:
         return svc.claim(
             session,
-            organization_id=organization_id,
+            organization_id=principal.organization_id,
+            api_key_id=principal.key_id,
             key=key,
             request_hash=fingerprint,
             at=datetime.now(UTC),
@@ -201,10 +234,12 @@ def _claim(
         )
 
 
-def _finish(factory: sessionmaker[Session], claim_id: int, reply: svc.StoredReply) -> None:
+def _finish(
+    factory: sessionmaker[Session], claim_id: int, reply: svc.StoredReply, keep: bool
+) -> None:
     try:
         with session_scope(factory) as session:
-            svc.finish(session, claim_id, reply)
+            svc.finish(session, claim_id, reply, keep=keep)
     except SQLAlchemyError:  # the work is done: the client still gets its reply
         log.exception("could not keep the reply of an idempotent request")
 
@@ -227,22 +262,36 @@ def document_idempotency(app: FastAPI) -> None:
         schema = build()
         for operations in schema.get("paths", {}).values():
             for method, operation in operations.items():
+                secret = bool(operation.pop(SECRET_REPLY, False))  # a marker, not for clients
                 if method.upper() in WRITE_METHODS:
-                    _document_operation(operation)
+                    _document_operation(operation, secret=secret)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _document_operation(operation: dict[str, Any]) -> None:
+HEADER_DESCRIPTION = (
+    "Run this write once: a retry with the same key and body, by the same API key, gets the "
+    "first reply again; the key with another body answers 409. Each API key has keys of its "
+    "own: another API key's request with the same key runs as its own. Kept for "
+    "TOKENCAST_IDEMPOTENCY_TTL_SECONDS (default 24 h)."
+)
+SECRET_HEADER_DESCRIPTION = (
+    "Run this write once: the reply holds a secret shown once and is not kept, so a retry with "
+    "the same key and body, by the same API key, answers 409 `idempotency_reply_not_kept` "
+    "instead of running again (list the keys with GET /v1/keys to find the key created); the "
+    "key with another body answers 409. Each API key has keys of its own. Kept for "
+    "TOKENCAST_IDEMPOTENCY_TTL_SECONDS (default 24 h)."
+)
+
+
+def _document_operation(operation: dict[str, Any], *, secret: bool) -> None:
     operation.setdefault("parameters", []).append(
         {
             "name": "Idempotency-Key",
             "in": "header",
             "required": False,
-            "description": "Run this write once: a retry with the same key and body gets the "
-            "first reply again; the key with another body answers 409. Kept for "
-            "TOKENCAST_IDEMPOTENCY_TTL_SECONDS (default 24 h).",
+            "description": SECRET_HEADER_DESCRIPTION if secret else HEADER_DESCRIPTION,
             "schema": {
                 "type": "string",
                 "minLength": 1,
@@ -254,7 +303,8 @@ def _document_operation(operation: dict[str, Any]) -> None:
     operation.setdefault("responses", {}).setdefault(
         "409",
         {
-            "description": "Idempotency-Key used for another request, or still running",
+            "description": "Idempotency-Key used for another request, or still running"
+            + (", or its reply (holding a secret) was not kept" if secret else ""),
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorRead"}}},
         },
     )

@@ -10,6 +10,7 @@ from app.api.deps import (
     AdminKey,
     SessionDep,
 )
+from app.api.idempotency import SECRET_REPLY
 from app.db.tables import ApiKey
 from app.schemas.common import ERROR_RESPONSES, ErrorRead
 from app.schemas.keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
@@ -28,7 +29,13 @@ def list_keys(session: SessionDep, principal: AdminKey) -> ApiKeyList:
     return ApiKeyList(keys=[_read(r) for r in svc.list_keys(session, principal.organization_id)])
 
 
-@router.post("", status_code=201, response_model=ApiKeyCreated, summary="Create an API key")
+@router.post(
+    "",
+    status_code=201,
+    response_model=ApiKeyCreated,
+    summary="Create an API key",
+    openapi_extra={SECRET_REPLY: True},  # the reply is never kept for an Idempotency-Key retry
+)
 def create_key(body: ApiKeyCreate, session: SessionDep, principal: AdminKey) -> ApiKeyCreated:
     """The reply carries the secret in `api_key`: store it now, it is never shown again."""
     row, raw = svc.create_key(

@@ -245,19 +245,21 @@ class NamedUserPrice(Base):
 
 
 class IdempotencyKey(Base):
-    """A write request's `Idempotency-Key`, per organization, and the reply it got.
+    """A write request's `Idempotency-Key`, per organization and API key, and the reply it got.
 
     `state`: "running" while the first request runs, "committed" once its work is committed,
-    "done" once its reply is stored here (replayed to later requests with the same key).
+    "done" once its reply is stored here (replayed to later requests of the same API key with
+    the same key), "withheld" once done with a reply that held a secret (status only, no body).
     """
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("organization_id", "key"),)
+    __table_args__ = (UniqueConstraint("organization_id", "api_key_id", "key"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     organization_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE")
     )
+    api_key_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(12))

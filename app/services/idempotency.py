@@ -1,10 +1,17 @@
 """Idempotent writes: the first reply to a key is kept and replayed to every retry.
 
-A key belongs to one organization. The first request claims it (state "running") in a short
-transaction of its own, so a concurrent retry sees the claim and is told the request is in
-progress instead of running it twice; the unique (organization, key) constraint makes the
-claim race-safe on SQLite and PostgreSQL alike. The request's own transaction marks the claim
-"committed" together with its work, and its successful reply is then stored ("done").
+A key belongs to one API key (of one organization): a record is found by organization, API key
+and Idempotency-Key, so a stored reply is only ever replayed to the API key that made the first
+request. Another API key sending the same Idempotency-Key has a namespace of its own: its request
+runs as if the key were new (and its route checks its scopes), never seeing the other's reply.
+
+The first request claims the key (state "running") in a short transaction of its own, so a
+concurrent retry sees the claim and is told the request is in progress instead of running it
+twice; the unique (organization, API key, key) constraint makes the claim race-safe on SQLite and
+PostgreSQL alike. The request's own transaction marks the claim "committed" together with its
+work, and its successful reply is then stored ("done"). A reply that carries a secret shown once
+(a new API key) is never stored: its claim is closed as "withheld" with the status alone, and a
+retry is told the reply was not kept.
 
 A failed request changed nothing (it rolled back), so its claim is dropped and a retry with the
 same key runs again. A claim left "running" by a process that died is taken over after
@@ -28,11 +35,11 @@ from sqlalchemy.orm import Session
 from app.db.tables import IdempotencyKey
 from app.errors import ConflictError
 
-RUNNING, COMMITTED, DONE = "running", "committed", "done"
+RUNNING, COMMITTED, DONE, WITHHELD = "running", "committed", "done", "withheld"
 ABANDONED_AFTER = timedelta(minutes=10)
 MAX_KEY_LENGTH = 255
 
-Outcome = Literal["claimed", "replay", "mismatch", "in_progress", "reply_lost"]
+Outcome = Literal["claimed", "replay", "mismatch", "in_progress", "reply_lost", "reply_not_kept"]
 
 
 @dataclass(frozen=True)
@@ -70,9 +77,9 @@ def _canonical_body(content_type: str, body: bytes) -> bytes:
     if media == "application/json" or media.endswith("+json"):
         try:
             parsed = json.loads(body)
-        except ValueError:
+            return json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
+        except (ValueError, RecursionError):  # not JSON, or nested too deep: the route says so
             return body
-        return json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
     if media == "multipart/form-data":
         for param in content_type.split(";")[1:]:
             name, _, value = param.strip().partition("=")
@@ -85,16 +92,19 @@ def claim(
     session: Session,
     *,
     organization_id: uuid.UUID,
+    api_key_id: uuid.UUID,
     key: str,
     request_hash: str,
     at: datetime,
     ttl: timedelta,
 ) -> Claim:
-    """Claim `key` for a new request, or say what became of the request that holds it."""
+    """Claim `key` of the API key `api_key_id` for a new request, or say what became of the
+    request that holds it."""
     session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at < at))
     for _ in range(3):
         row = IdempotencyKey(
             organization_id=organization_id,
+            api_key_id=api_key_id,
             key=key,
             request_hash=request_hash,
             state=RUNNING,
@@ -110,6 +120,7 @@ def claim(
             held = session.scalars(
                 select(IdempotencyKey)
                 .where(IdempotencyKey.organization_id == organization_id)
+                .where(IdempotencyKey.api_key_id == api_key_id)
                 .where(IdempotencyKey.key == key)
             ).one_or_none()
             if held is not None:
@@ -125,6 +136,8 @@ def _judge(session: Session, held: IdempotencyKey, request_hash: str, at: dateti
             held.response_status, dict(held.response_headers or {}), held.response_body or b""
         )
         return Claim("replay", held.id, reply)
+    if held.state == WITHHELD:
+        return Claim("reply_not_kept")
     abandoned = held.locked_at < at - ABANDONED_AFTER
     if held.state == COMMITTED:
         return Claim("reply_lost" if abandoned else "in_progress")
@@ -153,16 +166,19 @@ def mark_committed(session: Session, claim_id: int) -> None:
     )
 
 
-def finish(session: Session, claim_id: int, reply: StoredReply) -> None:
-    """Keep a successful reply (or any reply of committed work); forget a failed request."""
+def finish(session: Session, claim_id: int, reply: StoredReply, *, keep: bool = True) -> None:
+    """Keep a successful reply (or any reply of committed work); forget a failed request.
+
+    With keep=False (the reply holds a secret) only its status is kept, as "withheld".
+    """
     row = session.get(IdempotencyKey, claim_id)
-    if row is None or row.state == DONE:
+    if row is None or row.state in (DONE, WITHHELD):
         return
     if 200 <= reply.status < 300 or row.state == COMMITTED:
-        row.state = DONE
+        row.state = DONE if keep else WITHHELD
         row.response_status = reply.status
-        row.response_headers = reply.headers
-        row.response_body = reply.body
+        row.response_headers = reply.headers if keep else None
+        row.response_body = reply.body if keep else None
     else:
         session.delete(row)
     session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,9 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db.tables import IdempotencyKey
+from app.db.tables import ApiKey, IdempotencyKey
 from app.main import create_app
 from app.services import idempotency as svc
+from app.services.keys import hash_key
 from app.settings import Settings
 from tests.app.helpers import PRICE_BOOK, assert_error, strict_json
 from tests.conftest import Org
@@ -38,6 +40,12 @@ def _row(factory: sessionmaker[Session], org: Org, key: str) -> IdempotencyKey |
                 IdempotencyKey.organization_id == org.id, IdempotencyKey.key == key
             )
         ).one_or_none()
+
+
+def _key_id(factory: sessionmaker[Session], org: Org) -> uuid.UUID:
+    """The id of the organization's test key (the one in `org.headers`)."""
+    with factory() as s:
+        return s.scalars(select(ApiKey.id).where(ApiKey.key_hash == hash_key(org.key))).one()
 
 
 def test_retry_gets_the_first_reply_and_stores_once(
@@ -139,8 +147,8 @@ def _claim(factory: sessionmaker[Session], org: Org, key: str, body: Any, at: da
     fingerprint = svc.request_fingerprint("POST", "/v1/purchases", "", "application/json", content)
     with factory() as s:
         got = svc.claim(
-            s, organization_id=org.id, key=key, request_hash=fingerprint, at=at,
-            ttl=timedelta(hours=24),
+            s, organization_id=org.id, api_key_id=_key_id(factory, org), key=key,
+            request_hash=fingerprint, at=at, ttl=timedelta(hours=24),
         )  # fmt: skip
         s.commit()
     assert got.outcome == "claimed" and got.claim_id is not None
@@ -245,3 +253,144 @@ def test_an_oversized_body_is_refused_before_it_is_kept(
         too_big = b"x" * (2048 + 1024 * 1024 + 1)
         assert_error(small.post("/v1/usage/imports", headers=headers, content=too_big), 413)
         assert _row(factory, org, "big") is None
+
+
+def _new_key(client: TestClient, org: Org, name: str, scopes: list[str]) -> dict[str, str]:
+    """Create a key of `org` with `scopes` over the API (no Idempotency-Key): {"Authorization"}."""
+    made = client.post("/v1/keys", headers=org.headers, json={"name": name, "scopes": scopes})
+    assert made.status_code == 201, made.text
+    return {"Authorization": f"Bearer {strict_json(made)['api_key']}"}
+
+
+def _key_names(client: TestClient, org: Org) -> list[str]:
+    return [k["name"] for k in strict_json(client.get("/v1/keys", headers=org.headers))["keys"]]
+
+
+def test_another_key_of_the_organization_never_gets_the_replay(
+    client: TestClient, org: Org
+) -> None:
+    reader = _new_key(client, org, "reader", ["read"])
+    filing = _new_key(client, org, "filing", ["documents:read"])
+    writer = _new_key(client, org, "writer", ["usage:write"])
+
+    # An admin key's write, then the same Idempotency-Key and body from keys that may not write:
+    # the route's scope check answers, not a replay of the admin key's reply.
+    first = _post(client, org, "k1", PACK)
+    assert first.status_code == 201
+    for other in (reader, filing):
+        sent = {**other, "Idempotency-Key": "k1"}
+        reply = client.post("/v1/purchases", headers=sent, json=PACK)
+        assert_error(reply, 403, "usage:write")
+        assert "idempotent-replayed" not in reply.headers
+    # A key that may write has a namespace of its own: its request runs.
+    own = client.post("/v1/purchases", headers={**writer, "Idempotency-Key": "k1"}, json=PACK)
+    assert own.status_code == 201 and "idempotent-replayed" not in own.headers
+    assert strict_json(own)["id"] != strict_json(first)["id"]
+    again = client.post("/v1/purchases", headers={**writer, "Idempotency-Key": "k1"}, json=PACK)
+    assert again.headers["idempotent-replayed"] == "true" and again.content == own.content
+    mine = _post(client, org, "k1", PACK)
+    assert mine.headers["idempotent-replayed"] == "true" and mine.content == first.content
+    assert len(_packs(client, org)) == 2
+
+    # The security report's case: an admin key creates an admin key with Idempotency-Key k2;
+    # a documents:read key sending the same request gets 403 and no secret.
+    admin = {"name": "second admin", "scopes": ["admin"]}
+    created = _post(client, org, "k2", admin, path="/v1/keys")
+    assert created.status_code == 201
+    stolen = client.post("/v1/keys", headers={**filing, "Idempotency-Key": "k2"}, json=admin)
+    assert_error(stolen, 403, "admin")
+    assert strict_json(created)["api_key"] not in stolen.text
+
+
+def test_a_reply_with_a_secret_is_not_kept(
+    client: TestClient, org: Org, factory: sessionmaker[Session]
+) -> None:
+    ask = {"name": "dashboard", "scopes": ["read"]}
+    first = _post(client, org, "mk", ask, path="/v1/keys")
+    assert first.status_code == 201
+    secret = strict_json(first)["api_key"]
+    row = _row(factory, org, "mk")
+    assert row is not None and row.state == svc.WITHHELD
+    assert (row.response_status, row.response_body, row.response_headers) == (201, None, None)
+
+    retry = _post(client, org, "mk", ask, path="/v1/keys")
+    body = assert_error(retry, 409, "'mk'", "secret", "GET /v1/keys")
+    assert body["error"] == "idempotency_reply_not_kept"
+    assert secret not in retry.text and "idempotent-replayed" not in retry.headers
+    other = _post(client, org, "mk", {**ask, "name": "other"}, path="/v1/keys")
+    assert assert_error(other, 409)["error"] == "idempotency_key_reused"
+    assert _key_names(client, org) == ["test", "dashboard"]
+
+    # A refused request is still forgotten: a retry with the key runs again.
+    bad = {"name": "x", "scopes": ["nope"]}
+    assert_error(_post(client, org, "bad", bad, path="/v1/keys"), 422)
+    assert _row(factory, org, "bad") is None
+    assert _post(client, org, "bad", {**ask, "name": "later"}, path="/v1/keys").status_code == 201
+
+
+def test_a_secret_reply_is_claimed_while_it_runs(
+    client: TestClient, org: Org, factory: sessionmaker[Session]
+) -> None:
+    ask = {"name": "dashboard", "scopes": ["read"]}
+    content = httpx.Request("POST", "http://x", json=ask).content
+    fingerprint = svc.request_fingerprint("POST", "/v1/keys", "", "application/json", content)
+    with factory() as s:
+        got = svc.claim(
+            s, organization_id=org.id, api_key_id=_key_id(factory, org), key="busy",
+            request_hash=fingerprint, at=datetime.now(UTC), ttl=timedelta(hours=1),
+        )  # fmt: skip
+        s.commit()
+    assert got.outcome == "claimed"
+    reply = _post(client, org, "busy", ask, path="/v1/keys")
+    assert assert_error(reply, 409, "still running")["error"] == "idempotency_in_progress"
+    assert _key_names(client, org) == ["test"]
+
+
+def test_the_schema_says_which_replies_are_not_kept(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+
+    def header(path: str, method: str) -> str:
+        params = paths[path][method]["parameters"]
+        return str(next(p for p in params if p["name"] == "Idempotency-Key")["description"])
+
+    assert "not kept" in header("/v1/keys", "post") and "GET /v1/keys" in header("/v1/keys", "post")
+    assert "first reply again" not in header("/v1/keys", "post")
+    assert "first reply again" in header("/v1/purchases", "post")
+    assert "not kept" not in header("/v1/purchases", "post")
+    assert "same API key" in header("/v1/purchases", "post")
+
+
+def test_a_deeply_nested_body_gets_the_same_400_as_without_the_header(
+    client: TestClient, org: Org, factory: sessionmaker[Session]
+) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    sent = {**org.headers, "Content-Type": "application/json"}
+    plain = client.post("/v1/purchases", headers=sent, content=deep)
+    keyed = client.post("/v1/purchases", headers={**sent, "Idempotency-Key": "deep"}, content=deep)
+    assert_error(plain, 400, "parsing the body")
+    assert (keyed.status_code, keyed.json()) == (plain.status_code, plain.json())
+    assert _row(factory, org, "deep") is None
+    assert _packs(client, org) == []
+
+
+def test_an_oversized_chunked_body_gets_the_same_413_as_without_the_header(
+    settings: Settings, factory: sessionmaker[Session], org: Org
+) -> None:
+    app = create_app(settings.model_copy(update={"max_body_bytes": 4096}))
+
+    def chunks() -> Any:
+        for _ in range(16):
+            yield b" " * 1024
+
+    with TestClient(app) as small:
+        app.state.session_factory = factory
+        sent = {**org.headers, "Content-Type": "application/json"}
+        plain = small.post("/v1/purchases", headers=sent, content=chunks())
+        keyed_headers = {**sent, "Idempotency-Key": "chunked"}
+        keyed = small.post("/v1/purchases", headers=keyed_headers, content=chunks())
+        assert plain.request.headers.get("transfer-encoding") == "chunked"
+        assert "content-length" not in keyed.request.headers
+        assert assert_error(plain, 413, "4096")["error"] == "payload_too_large"
+        assert (keyed.status_code, keyed.json()) == (plain.status_code, plain.json())
+        assert _row(factory, org, "chunked") is None
+        assert _packs(small, org) == []
