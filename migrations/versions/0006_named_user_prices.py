@@ -1,7 +1,7 @@
 """named-user subscription prices per organization, product and currency
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-10
 """
 

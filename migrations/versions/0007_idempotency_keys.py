@@ -1,7 +1,7 @@
 """idempotency keys (replies of write requests sent with an Idempotency-Key)
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-04
 """
 
