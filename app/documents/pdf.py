@@ -82,7 +82,9 @@ class _PagedCanvas(Canvas):  # type: ignore[misc]  # ReportLab ships no type hin
     count ("Page N of M") and saves; the creation date is the document's own."""
 
     def __init__(self, *args: Any, running: dict[str, str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        # The canvas's starting font is ours: ReportLab's (Helvetica) would be named in the PDF,
+        # never drawn with and not embedded.
+        super().__init__(*args, **{**kwargs, "initialFontName": REGULAR})
         self._running = running
         self._pages: list[dict[str, Any]] = []
         created = _pdf_date(running["created"])

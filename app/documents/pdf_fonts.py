@@ -7,8 +7,10 @@ from functools import cache
 from pathlib import Path
 
 import matplotlib
+from reportlab.graphics import shapes
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import tables
 
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 
@@ -20,3 +22,8 @@ def register_fonts() -> None:
         pdfmetrics.registerFont(TTFont(name, str(folder / f"{name}.ttf")))
     pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR,
                                   boldItalic=BOLD)  # fmt: skip
+    # Where ReportLab starts from its own default font (Helvetica) instead of a style's: table
+    # cells and the graphics state of charts. Never drawn with, but named in the PDF, and not
+    # embedded; DejaVu Sans instead.
+    tables.CellStyle.fontname = REGULAR
+    shapes.STATE_DEFAULTS["fontName"] = REGULAR

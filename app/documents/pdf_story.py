@@ -22,8 +22,9 @@ BAND, CHOSEN, WARN = HexColor("#f3f5f9"), HexColor("#fdf3d7"), HexColor("#fff8e1
 
 
 def _style(name: str, size: float, **extra: object) -> ParagraphStyle:
-    settings: dict[str, object] = {"fontName": REGULAR, "fontSize": size,
-                                   "leading": size * 1.35, "textColor": INK}  # fmt: skip
+    settings: dict[str, object] = {"fontName": REGULAR, "bulletFontName": REGULAR,
+                                   "fontSize": size, "leading": size * 1.35,
+                                   "textColor": INK}  # fmt: skip
     return ParagraphStyle(name, **(settings | extra))
 
 

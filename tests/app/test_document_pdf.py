@@ -117,3 +117,11 @@ def test_a_chart_keeps_its_proportions_and_flips_to_pdf_coordinates() -> None:
     assert (drawing.width, drawing.height) == (360.0, 140.0)  # half size, same ratio
     text = drawing.contents[-1]
     assert (text.x, text.y, text.text, text.textAnchor) == (180.0, 5.0, "Jan", "middle")
+
+
+def test_every_font_the_pdf_names_is_embedded(pdf: bytes, tmp_path: Path) -> None:
+    rows = poppler("pdffonts", pdf, tmp_path).strip().splitlines()[2:]
+    assert rows, "no fonts listed"
+    # columns: name type (one or two words) encoding emb sub uni object ID
+    not_embedded = [row.split()[0] for row in rows if row.split()[-5] != "yes"]
+    assert not_embedded == []
