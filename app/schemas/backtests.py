@@ -4,19 +4,16 @@ thumb and perfect foresight."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, PlainSerializer
+from pydantic import BaseModel, Field
 
-from app.money import money_text
-from app.schemas.common import Money, StrictModel
+from app.schemas.common import MoneyOut, StrictModel
 
 MAX_BACKTEST_PATHS = 5000
 
 SignedMoney = Annotated[
-    Decimal,
-    PlainSerializer(money_text, return_type=str, when_used="json"),
+    MoneyOut,
     Field(description='A decimal string in the price book\'s currency; may be negative: "-12.50".'),
 ]
 
@@ -55,11 +52,11 @@ class BacktestRowRead(BaseModel):
                           "perfect_foresight")  # fmt: skip
     label: str
     quantity: int = Field(description="Tokens bought on the purchase date.")
-    price: Money
+    price: MoneyOut
     top_up_tokens: float = Field(description="Demand no pack could serve, bought in top-ups.")
-    top_up_cost: Money
-    blocked_cost: Money = Field(description="Blocked days at the price book's cost per day.")
-    spent: Money = Field(description="price + top_up_cost + blocked_cost.")
+    top_up_cost: MoneyOut
+    blocked_cost: MoneyOut = Field(description="Blocked days at the price book's cost per day.")
+    spent: MoneyOut = Field(description="price + top_up_cost + blocked_cost.")
     wasted_tokens: float = Field(description="Tokens of this purchase that expired unused.")
     days_short: int = Field(description="Days the packs fell short of the day's demand.")
     blocked_days: int = Field(
@@ -78,7 +75,7 @@ class StrategySummaryRead(BaseModel):
     label: str
     purchases: int
     purchased_tokens: int
-    total_spent: Money
+    total_spent: MoneyOut
     total_top_up_tokens: float
     total_wasted_tokens: float
     waste_pct: float = Field(description="Wasted tokens as % of the tokens purchased.")

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas.common import Money
+from app.schemas.common import MoneyOut
 
 
 class PackBalanceRead(BaseModel):
@@ -16,12 +16,12 @@ class PackBalanceRead(BaseModel):
     purchased_on: date
     expires_on: date = Field(description="First day the pack can no longer be used.")
     tokens: int
-    unit_price: Money
+    unit_price: MoneyOut
     currency: str
     consumed_tokens: float
     remaining_tokens: float = Field(description="Usable at the end of as_of (0 once expired).")
     expired_unused_tokens: float = Field(description="Forfeited at expiry, on or before as_of.")
-    expired_unused_value: Money
+    expired_unused_value: MoneyOut
     status: Literal["active", "depleted", "expired", "not_yet_bought"]
 
 

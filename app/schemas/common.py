@@ -1,4 +1,9 @@
-"""Shared field types: money as decimal strings, token counts as JSON numbers."""
+"""Shared field types: money as decimal strings, token counts as JSON numbers.
+
+Request bodies use the bounded types (`Money`, `Tokens`); replies use the `...Out` types, which
+only require a finite value: a derived total (tokens x price, a year of cost) may lawfully exceed
+any single input's bound, and a reply must never fail validation on it.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +26,14 @@ from app.limits import (
 from app.money import money_text
 
 
-def _money(value: Decimal) -> Decimal:
+def _finite_money(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("must be a finite amount")
+    return value
+
+
+def _money(value: Decimal) -> Decimal:
+    _finite_money(value)
     if value < 0:
         raise ValueError("must not be negative")
     if value > MAX_UNIT_PRICE:
@@ -44,6 +54,14 @@ Money = Annotated[
     PlainSerializer(money_text, return_type=str, when_used="json"),
     Field(description='A decimal string in the price book\'s currency, e.g. "2.85".'),
 ]
+
+MoneyOut = Annotated[
+    Decimal,
+    AfterValidator(_finite_money),
+    PlainSerializer(money_text, return_type=str, when_used="json"),
+    Field(description='A decimal string in the price book\'s currency, e.g. "2.85".'),
+]
+"""Money in a reply: any finite amount (a total may exceed what one input may be)."""
 
 Tokens = Annotated[
     Decimal,

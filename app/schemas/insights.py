@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StrictBool, StringConstraints, model_validator
 
 from app.schemas.changes import ChangeRead
-from app.schemas.common import Day, Money, Name, StrictModel
+from app.schemas.common import Day, MoneyOut, Name, StrictModel
 
 StoredKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
 ProductName = Annotated[
@@ -41,7 +41,7 @@ UserKey = Annotated[
 ]
 TokenCount = Annotated[float, Field(description="Tokens, rounded to 3 decimals.")]
 MaybeMoney = Annotated[
-    Money | None, Field(description="Tokens x the effective token price; null without a price.")
+    MoneyOut | None, Field(description="Tokens x the effective token price; null without a price.")
 ]
 
 
@@ -60,7 +60,7 @@ class ThresholdsRead(BaseModel):
 
 
 class TokenPriceRead(BaseModel):
-    unit_price: Money
+    unit_price: MoneyOut
     currency: str
     source: Literal["price_book", "latest_purchase"]
     explanation: str
@@ -75,7 +75,7 @@ class SegmentCounts(BaseModel):
 
 class BreakEvenRead(BaseModel):
     product: str
-    named_user_price: Money
+    named_user_price: MoneyOut
     tokens_per_day: float = Field(description="The window's median tokens per user-day used.")
     break_even_days_per_year: float = Field(
         description="Days of use a year above which the subscription costs less than Flex."
@@ -127,10 +127,10 @@ class MigrationCandidate(BaseModel):
     days_used: int = Field(description="Days used on the product in the window.")
     annual_days: float = Field(description="Days used scaled to a year.")
     tokens: TokenCount
-    annual_flex_cost: Money
-    named_user_price: Money
+    annual_flex_cost: MoneyOut
+    named_user_price: MoneyOut
     break_even_days_per_year: float
-    annual_saving: Money
+    annual_saving: MoneyOut
 
 
 class InactiveUser(BaseModel):
@@ -267,9 +267,9 @@ class InsightsApply(StrictModel):
 class MoveRead(BaseModel):
     user: UserKey
     product: str
-    annual_flex_cost: Money
-    named_user_price: Money
-    annual_saving: Money
+    annual_flex_cost: MoneyOut
+    named_user_price: MoneyOut
+    annual_saving: MoneyOut
 
 
 class InsightsApplied(BaseModel):
@@ -279,7 +279,7 @@ class InsightsApplied(BaseModel):
         description="Chosen pairs a live licence-mix change already moved; left alone."
     )
     currency: str
-    annual_flex_cost: Money
-    annual_named_user_cost: Money
-    annual_saving: Money
+    annual_flex_cost: MoneyOut
+    annual_named_user_cost: MoneyOut
+    annual_saving: MoneyOut
     start: date

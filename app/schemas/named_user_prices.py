@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from app.schemas.common import Currency, Money, Name, StrictModel
+from app.schemas.common import Currency, Money, MoneyOut, Name, StrictModel
 from models.changes import normalize_product
 
 ProductName = Annotated[
@@ -50,7 +50,7 @@ class NamedUserPricesWrite(StrictModel):
 class NamedUserPriceRead(BaseModel):
     product: str
     currency: str
-    annual_price: Money
+    annual_price: MoneyOut
 
 
 class NamedUserPricesRead(BaseModel):

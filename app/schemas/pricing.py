@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.schemas.common import Currency, Day, Money, StrictModel
+from app.schemas.common import Currency, Day, Money, MoneyOut, StrictModel
 
 
 class TierIn(StrictModel):
@@ -70,7 +70,7 @@ class PriceBookWrite(StrictModel):
 
 class TierRead(BaseModel):
     min_tokens: int
-    unit_price: Money
+    unit_price: MoneyOut
 
 
 class PriceBookRead(BaseModel):
@@ -80,9 +80,9 @@ class PriceBookRead(BaseModel):
     validity_days: int
     tier_kind: str
     tiers: list[TierRead]
-    top_up_price: Money
+    top_up_price: MoneyOut
     top_up_lead_days: int
-    blocked_day_cost: Money
+    blocked_day_cost: MoneyOut
     top_up_block_tokens: int
     updated_at: datetime
 
@@ -109,8 +109,8 @@ class PurchaseRead(BaseModel):
     id: uuid.UUID
     purchased_on: date
     tokens: int
-    unit_price: Money
-    total_price: Money
+    unit_price: MoneyOut
+    total_price: MoneyOut
     currency: str
     expires_on: date
     created_at: datetime

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas.common import Day, Money, StrictModel
+from app.schemas.common import Day, MoneyOut, StrictModel
 from app.schemas.documents import DocumentRef
 
 
@@ -58,25 +58,25 @@ class DateQuantilesRead(BaseModel):
 class TierRef(BaseModel):
     index: int = Field(description="0 for the first (list-price) tier.")
     min_tokens: int
-    unit_price: Money
+    unit_price: MoneyOut
 
 
 class OptionRead(BaseModel):
     label: str = Field(description='What this option is, e.g. "recommended", "last year\'s".')
     quantity: int = Field(description="Tokens bought on the purchase date.")
     tier: TierRef = Field(description="The price tier the quantity reaches.")
-    unit_price: Money = Field(description="Price per token paid (the average, for block tiers).")
-    total_price: Money = Field(description="Price of the purchase, exact.")
+    unit_price: MoneyOut = Field(description="Price per token paid (the average, for block tiers).")
+    total_price: MoneyOut = Field(description="Price of the purchase, exact.")
     currency: str
-    expected_cost: Money = Field(
+    expected_cost: MoneyOut = Field(
         description="Price plus the expected cost of emergency top-ups and blocked days."
     )
-    expected_top_up_cost: Money = Field(description="Expected cost of emergency top-ups.")
+    expected_top_up_cost: MoneyOut = Field(description="Expected cost of emergency top-ups.")
     expected_consumption: QuantilesRead = Field(
         description="Tokens of this pack used over its life (p10/p50/p90 over the paths)."
     )
     expected_waste_tokens: float = Field(description="Tokens expected to expire unused.")
-    expected_waste_value: Money = Field(description="Their value at the unit price paid.")
+    expected_waste_value: MoneyOut = Field(description="Their value at the unit price paid.")
     prob_waste_over_10pct: float = Field(description="P(more than 10 % of the pack expires).")
     shortfall_probability: float = Field(description="P(the pack runs out before it expires).")
     expected_shortfall_tokens: float = Field(
@@ -86,13 +86,13 @@ class OptionRead(BaseModel):
         description="Run-out date quantiles over the futures; a quantile is null where that "
         "share of futures never runs out; null when none does."
     )
-    cost_per_token_consumed: Money | None = Field(
+    cost_per_token_consumed: MoneyOut | None = Field(
         description="Expected cost divided by the expected tokens used (pack and top-ups)."
     )
     expected_blocked_days: float = Field(
         default=0.0, description="Days of blocked work while an emergency purchase is on its way."
     )
-    expected_blocked_cost: Money = Field(default=Decimal(0))
+    expected_blocked_cost: MoneyOut = Field(default=Decimal(0))
 
 
 class CoverRead(BaseModel):
@@ -109,8 +109,8 @@ class TimingRead(BaseModel):
     label: str
     description: str
     first_purchase_tokens: int
-    expected_cost: Money
-    cvar_cost: Money = Field(description="Mean cost over the worst (1 - cvar_level) of futures.")
+    expected_cost: MoneyOut
+    cvar_cost: MoneyOut = Field(description="Mean cost over the worst (1 - cvar_level) of futures.")
     cvar_level: float
     expected_waste_tokens: float
     runout_probability: float

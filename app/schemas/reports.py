@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from app.schemas.common import Money
+from app.schemas.common import MoneyOut
 from app.schemas.insights import (
     OffHoursRead,
     SegmentCounts,
@@ -27,7 +27,7 @@ class MonthTotals(BaseModel):
     products: int
     user_days: int = Field(description="Days used, summed over users and products.")
     short_launches: int
-    value: Annotated[Money | None, Field(description="Tokens at the effective token price.")]
+    value: Annotated[MoneyOut | None, Field(description="Tokens at the effective token price.")]
 
 
 class ProductMonth(BaseModel):

@@ -45,7 +45,7 @@ def balance(session: Session, organization_id: uuid.UUID, *, as_of: date | None)
         packs=packs,
         upcoming_expiries=_expiries(packs),
         expired_unused_tokens=round(sum(p.expired_unused_tokens for p in packs), 3),
-        unserved_tokens=round(replay.unserved_tokens, 3) if replay else float(daily.sum()),
+        unserved_tokens=round(replay.unserved_tokens if replay else float(daily.sum()), 3),
         unserved_days=replay.unserved_days if replay else int((daily > 0).sum()),
         first_unserved_day=replay.first_unserved_day if replay else _first_use(start, daily),
         consumption_order=CONSUMPTION_ORDER,
