@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from app.db.migrate import upgrade_to_head
@@ -229,7 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = "TOKENCAST_" + "_".join(str(p) for p in err["loc"]).upper()
+            print(f"error: {name}: {err['msg']}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, settings.log_format)
     if args.command != "migrate":
         logging.getLogger("alembic").setLevel(logging.WARNING)

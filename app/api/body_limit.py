@@ -78,8 +78,11 @@ class BodyLimitMiddleware:
     def _limit(self, scope: Scope) -> tuple[int, str]:
         if scope["path"] in self.upload_paths:
             limit = self.max_upload_bytes + MULTIPART_ROOM
-            why = f"a file of at most {self.max_upload_bytes} bytes (TOKENCAST_MAX_UPLOAD_BYTES)"
-            return limit, f"request body: more than {limit} bytes; this route takes {why}"
+            return limit, (
+                f"request body: more than {limit} bytes; this route takes a file of at most "
+                f"{self.max_upload_bytes} bytes (TOKENCAST_MAX_UPLOAD_BYTES) plus "
+                f"{MULTIPART_ROOM // 1024} KiB for the multipart framing around it"
+            )
         limit = self.max_body_bytes
         return limit, f"request body: more than {limit} bytes (TOKENCAST_MAX_BODY_BYTES)"
 

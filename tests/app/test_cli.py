@@ -56,3 +56,23 @@ def test_demo_prints_a_recommendation_and_writes_the_document(tmp_path: Path) ->
     pdfs = list((tmp_path / "docs-out").glob("*.pdf"))
     assert [p.read_bytes()[:5] for p in pdfs] == [b"%PDF-"]
     assert str(facts["decision"]["quantity"]) in done.stdout.replace(",", "")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("TOKENCAST_MAX_UPLOAD_BYTES", "1000", "greater than or equal to 1024"),
+        ("TOKENCAST_WORKERS", "lots", "valid integer"),
+    ],
+)
+def test_a_bad_setting_is_named_by_its_variable_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str,
+    value: str, words: str,
+) -> None:  # fmt: skip
+    from app import cli
+
+    monkeypatch.setenv(variable, value)
+    assert cli.main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {variable}: ") and words in err
+    assert "Traceback" not in err
