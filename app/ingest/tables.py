@@ -140,36 +140,92 @@ def _blank(row: Row) -> bool:
 
 # What an XLSX sheet can hold (Excel's own limit), and how wide a usage export can be. A sheet's
 # XML names each row's number and each cell's column, so a small file can claim a row two
-# billion rows down (read-only openpyxl then yields every row of the gap) or a cell in column
-# XFD of every row (each row then a 16,384-cell tuple): bounded here, with the row named.
+# billion rows down, a cell in column XFD of every row, or a million rows of empty cells: bounded
+# here, with the row named, instead of reading for minutes or hours.
 XLSX_MAX_ROWS = 1_048_576
 MAX_COLUMNS = 256
+MAX_BLANK_RUN = 100_000
+
+SheetCells = Iterator[tuple[int, list[dict[str, object]]]]
 
 
-def _sheet_rows(
-    values: Iterator[tuple[object, ...]], title: str
-) -> Generator[tuple[int, Row], None, None]:
-    # read-only openpyxl yields padding rows for gaps, so enumerate gives Excel row numbers
-    number = 0
+def _sheet_cells(sheet: object) -> SheetCells:
+    """(row number, the row's cells) in the order the sheet's XML holds them.
+
+    Read with openpyxl's sheet parser directly: read-only `iter_rows` pads every gap between row
+    numbers with empty rows (a row numbered 2,000,000,000 means two billion of them) and drops,
+    without a word, a row whose number is not above the one before.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = sheet.parent  # type: ignore[attr-defined]
+    with sheet._get_source() as src:  # type: ignore[attr-defined]
+        parser = WorkSheetParser(
+            src,
+            sheet._shared_strings,  # type: ignore[attr-defined]
+            data_only=book.data_only,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        yield from parser.parse()
+
+
+def _cell_value(cell: dict[str, object]) -> object:
+    value = cell.get("value")
+    if cell.get("data_type") == "e" and value is not None:
+        text = str(value)  # an error cell (#N/A, #DIV/0!): never a number, whatever it holds
+        return text if text.startswith("#") else f"#ERROR {text}"
+    return value
+
+
+def _sheet_rows(cells: SheetCells, title: str) -> Generator[tuple[int, Row], None, None]:
+    number = previous = last_used = 0
     try:
-        for number, row in enumerate(values, start=1):
+        for number, row in cells:
+            where = f"sheet {title!r}"
+            if number <= previous:
+                raise UsageImportError(
+                    f"{where} holds row {number:,} after row {previous:,}: its rows are out of "
+                    "order, so the workbook is damaged (save it again from Excel, or as CSV)",
+                    line=number,
+                )
             if number > XLSX_MAX_ROWS:
                 raise UsageImportError(
-                    f"sheet {title!r} has rows past row {XLSX_MAX_ROWS:,}, the last an XLSX "
-                    "sheet can have: the workbook is damaged",
+                    f"{where} has rows past row {XLSX_MAX_ROWS:,}, the last an XLSX sheet can "
+                    "have: the workbook is damaged",
                     line=number,
                 )
-            if len(row) > MAX_COLUMNS:
+            previous = number
+            used = [c for c in row if not _blank((_cell_value(c),))]
+            if not used:
+                if number - last_used > MAX_BLANK_RUN:
+                    raise UsageImportError(
+                        f"{where} has more than {MAX_BLANK_RUN:,} empty rows in a row after "
+                        f"row {last_used:,}; delete the empty rows below the data (or save the "
+                        "sheet as CSV)",
+                        line=number,
+                    )
+                continue
+            width = max(int(str(c["column"])) for c in used)
+            if width > MAX_COLUMNS:
                 raise UsageImportError(
-                    f"sheet {title!r} has a cell in column {len(row):,}; a usage export has at "
-                    f"most {MAX_COLUMNS} columns (delete the cells on the right, or save the "
-                    "sheet as CSV)",
+                    f"{where} has a cell in column {width:,}; a usage export has at most "
+                    f"{MAX_COLUMNS} columns (delete the cells on the right, or save the sheet "
+                    "as CSV)",
                     line=number,
                 )
-            if not _blank(row):
-                yield number, row
-    except (ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        # the sheet's XML is read lazily, so a damaged workbook can fail half-way through
+            values: list[object] = [None] * width
+            for c in used:
+                values[int(str(c["column"])) - 1] = _cell_value(c)
+            last_used = number
+            yield number, tuple(values)
+    except (
+        ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, OverflowError,
+        TypeError,
+    ):  # fmt: skip
+        # the sheet's XML is read lazily, so a damaged workbook can fail half-way through (a
+        # shared-string index past the table, a cell that is not what its type says)
         reason = f"sheet {title!r} of the XLSX workbook is damaged and cannot be read"
         raise UsageImportError(reason, line=number + 1) from None
 
@@ -205,9 +261,7 @@ class Workbook:
     def tables(self) -> Iterator[Table]:
         """One table per sheet that has any non-blank row, in workbook order."""
         for sheet in self._book.worksheets:
-            # some writers store a wrong used range, which read-only mode would trust
-            sheet.reset_dimensions()
-            rows = _sheet_rows(sheet.iter_rows(values_only=True), sheet.title)
+            rows = _sheet_rows(_sheet_cells(sheet), sheet.title)
             first = next(rows, None)
             if first is None:
                 continue

@@ -324,7 +324,7 @@ def test_xlsx_rows_claimed_past_the_sheets_last_row_are_refused_at_once(tmp_path
     header = f'<row r="1">{_cell("A1", "date")}{_cell("B1", "tokens")}</row>'
     far = f'<row r="2000000000">{_cell("A2000000000", "2025-01-01")}</row>'
     err = import_error(_xlsx_with_sheet_xml(tmp_path, header + far), "far.xlsx")
-    assert err.line == 1_048_577 and "past row 1,048,576" in err.reason
+    assert err.line == 2_000_000_000 and "past row 1,048,576" in err.reason
 
 
 def test_xlsx_cells_far_to_the_right_are_refused(tmp_path: Path) -> None:
@@ -332,6 +332,39 @@ def test_xlsx_cells_far_to_the_right_are_refused(tmp_path: Path) -> None:
     wide = f'<row r="2">{_cell("A2", "2025-01-01")}{_cell("XFD2", "5")}</row>'
     err = import_error(_xlsx_with_sheet_xml(tmp_path, header + wide), "wide.xlsx")
     assert err.line == 2 and "column 16,384" in err.reason and "at most 256" in err.reason
+
+
+HEADER = f'<row r="1">{_cell("A1", "date")}{_cell("B1", "tokens")}</row>'
+
+
+def _data_row(n: int, tokens: str = "5") -> str:
+    return f'<row r="{n}">{_cell(f"A{n}", "2025-01-01")}{_cell(f"B{n}", tokens)}</row>'
+
+
+@pytest.mark.parametrize("order", [[5, 3], [2, 2], [0]])
+def test_xlsx_rows_out_of_order_are_refused_not_dropped(tmp_path: Path, order: list[int]) -> None:
+    rows = HEADER + "".join(_data_row(n) for n in order)
+    err = import_error(_xlsx_with_sheet_xml(tmp_path, rows), "order.xlsx")
+    assert "out of order" in err.reason and err.line == order[-1]
+
+
+def test_a_long_run_of_empty_rows_is_refused_quickly(tmp_path: Path) -> None:
+    empty = "".join(f'<row r="{n}"><c r="IV{n}" s="1"/></row>' for n in range(2, 100_003))
+    err = import_error(_xlsx_with_sheet_xml(tmp_path, HEADER + empty), "empty.xlsx")
+    assert "more than 100,000 empty rows" in err.reason and err.line == 100_002
+
+
+@pytest.mark.parametrize("index", ["99999", "99999999999999999999999"])
+def test_a_shared_string_past_the_table_is_a_damaged_sheet(tmp_path: Path, index: str) -> None:
+    bad = f'<row r="2">{_cell("A2", "2025-01-01")}<c r="B2" t="s"><v>{index}</v></c></row>'
+    err = import_error(_xlsx_with_sheet_xml(tmp_path, HEADER + bad), "sst.xlsx")
+    assert "damaged" in err.reason and err.line == 2
+
+
+def test_an_error_cell_is_not_read_as_its_number(tmp_path: Path) -> None:
+    bad = f'<row r="2">{_cell("A2", "2025-01-01")}<c r="B2" t="e"><v>10</v></c></row>'
+    err = import_error(_xlsx_with_sheet_xml(tmp_path, HEADER + bad), "err.xlsx")
+    assert (err.line, err.field) == (2, "tokens")
 
 
 def test_xlsx_gaps_within_the_sheet_still_read(tmp_path: Path) -> None:
