@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.ingest.records import TooManyRowsError, UsageImportError
 from app.observability.context import REQUEST_ID_HEADER
+from app.route_match import routes_for_path
 from models.errors import (
     InsufficientHistoryError,
     InvalidInputError,
@@ -156,9 +157,20 @@ def install_error_handlers(app: FastAPI) -> None:
         return envelope(422, "validation_error", describe_validation(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "error")
-        return envelope(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        detail = str(exc.detail)
+        if exc.status_code == 405:
+            # every route of the path counts (Starlette's Allow names the first route's only)
+            methods = sorted({m for r in routes_for_path(request.scope)
+                              for m in getattr(r, "methods", None) or ()} - {"HEAD"})  # fmt: skip
+            if methods:
+                headers = {**(headers or {}), "Allow": ", ".join(methods)}
+                detail = (
+                    f"{request.method} is not allowed on this path; it takes {', '.join(methods)}"
+                )
+        return envelope(exc.status_code, code, detail, headers)
 
     @app.exception_handler(OperationalError)
     async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
@@ -167,8 +179,9 @@ def install_error_handlers(app: FastAPI) -> None:
         text = str(exc.orig)
         if "database is locked" in text or getattr(exc.orig, "sqlstate", None) == "55P03":
             detail = (
-                "busy: another request of this organization holds the lock this one needs (an "
-                "import, most likely); nothing was changed, retry in a few seconds"
+                "busy: another request holds the lock this one needs (most likely an import: "
+                "on PostgreSQL one of this organization's, on SQLite any organization's, as "
+                "SQLite has one writer at a time); nothing was changed, retry in a few seconds"
             )
             return envelope(503, "busy", detail, {"Retry-After": "5"})
         return await _unexpected(request, exc)

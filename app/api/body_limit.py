@@ -9,13 +9,11 @@ room for the multipart framing; every other route takes max_body_bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from fastapi import HTTPException
-from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import envelope
+from app.route_match import routes_for_path
 
 MULTIPART_ROOM = 64 * 1024  # part headers and boundaries around the file
 
@@ -40,25 +38,9 @@ def _content_length(scope: Scope) -> int | None:
 def _name_route(scope: Scope) -> None:
     """Set the route a refused request was for, as routing would have: its access log line
     and metrics then name the route's template, not "unmatched". Only on the refusal path."""
-    found = _route_for(scope, getattr(getattr(scope.get("app"), "router", None), "routes", ()))
+    found = next(routes_for_path(scope), None)
     if found is not None:
         scope["route"] = found
-
-
-def _route_for(scope: Scope, routes: Iterable[BaseRoute]) -> BaseRoute | None:
-    for route in routes:
-        # An included router (FastAPI wraps each) holds the routes, with their full paths.
-        inner = getattr(getattr(route, "original_router", None), "routes", None)
-        if inner is not None:
-            found = _route_for(scope, inner)
-            if found is not None:
-                return found
-        elif (
-            isinstance(getattr(route, "path", None), str)
-            and route.matches(scope)[0] != Match.NONE  # the path matches, whatever the method
-        ):
-            return route
-    return None
 
 
 class BodyLimitMiddleware:

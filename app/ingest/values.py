@@ -30,7 +30,8 @@ _DAY_RE = re.compile(
     r"\d{4}-\d{2}-\d{2}"
     r"(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
 )
-_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# ASCII digits only: `\d` alone also matches other scripts' digits ("١٢"), which Decimal reads.
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _EXPECTED_DAY = "expected YYYY-MM-DD, optionally with a time"
 # Good cells as written -> their value: the per-row fast path, one dict lookup for a cell seen
 # before (exports repeat a few hundred dates and token counts across a million rows).

@@ -36,9 +36,9 @@ from models.changes import (
 KINDS = ("headcount", "project", "licence_mix", "rate_change")
 SegmentName = Literal["power", "regular", "occasional"]
 Product = Annotated[Name, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-UserRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
+UserRef = Annotated[Name, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
 Label = Annotated[
-    str,
+    Name,
     StringConstraints(strip_whitespace=True, max_length=200),
     Field(description="A short name for the change; default: a generated description."),
 ]
@@ -91,7 +91,7 @@ class ProjectCreate(StrictModel):
     """A project in the pipeline: on each forecast path it happens with `win_probability`."""
 
     kind: Literal["project"]
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[Name, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     start: Day
     end: Day = Field(description="Last day of the project (inclusive).")
     team_size: int = Field(ge=1, le=100_000)

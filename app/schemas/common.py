@@ -7,11 +7,21 @@ any single input's bound, and a reply must never fail validation on it.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from types import UnionType
+from typing import Annotated, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
 
 from app.limits import (
     MAX_DAY,
@@ -48,8 +58,22 @@ def _token_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _plain_number(value: object) -> object:
+    """A number as JSON or as a plain decimal string: not true/false, and no digits of other
+    scripts, underscores or spaces inside (which Python's Decimal would read)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    if isinstance(value, str) and not _PLAIN_NUMBER.fullmatch(value.strip()):
+        raise ValueError(f"must be a plain decimal number such as 2.85, got {value[:40]!r}")
+    return value
+
+
 Money = Annotated[
     Decimal,
+    BeforeValidator(_plain_number),
     AfterValidator(_money),
     PlainSerializer(money_text, return_type=str, when_used="json"),
     Field(description='A decimal string in the price book\'s currency, e.g. "2.85".'),
@@ -65,6 +89,7 @@ MoneyOut = Annotated[
 
 Tokens = Annotated[
     Decimal,
+    BeforeValidator(_plain_number),
     Field(
         ge=0,
         le=MAX_TOKENS_PER_ROW,
@@ -106,6 +131,8 @@ Day = Annotated[
 def _plain_text(value: str) -> str:
     if has_control_characters(value):
         raise ValueError("must not contain control characters")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValueError("holds a lone UTF-16 surrogate escape (such as \\ud800), not a character")
     return value
 
 
@@ -119,10 +146,40 @@ Currency = Annotated[
 ]
 
 
-class StrictModel(BaseModel):
-    """Request bodies reject unknown fields so a typo is an error, not a silent default."""
+def _numeric(annotation: object) -> bool:
+    """Whether a field holds a number (int, float or Decimal, optional or not), not text."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) is Annotated:
+        return _numeric(args[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return bool(args) and all(_numeric(a) for a in args)
+    return annotation in (int, float, Decimal)
 
-    model_config = ConfigDict(extra="forbid")
+
+class StrictModel(BaseModel):
+    """Request bodies reject unknown fields so a typo is an error, not a silent default; and
+    a number is a JSON number or a plain ASCII decimal string, never true/false or text such
+    as "1_0" or "١٢" that Python would read as a number."""
+
+    # NaN and infinities are not numbers a request may carry ("must be finite", not a bound)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_numbers(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                field = cls.model_fields.get(name) if isinstance(name, str) else None
+                if (
+                    isinstance(value, bool | str)
+                    and field is not None
+                    and _numeric(field.annotation)
+                ):
+                    try:
+                        _plain_number(value)
+                    except ValueError as exc:
+                        raise ValueError(f"{name}: {exc}") from None
+        return data
 
 
 class ErrorRead(BaseModel):

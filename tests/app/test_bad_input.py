@@ -190,3 +190,76 @@ def test_a_lone_surrogate_in_a_text_value_is_a_422_and_stores_nothing(
     assert strict_json(client.get("/v1/organization", headers=org.headers)) == before
     daily = strict_json(client.get("/v1/usage/daily", headers=org.headers))
     assert daily["daily"] == []
+
+
+PROJECT = {
+    "kind": "project", "name": "Bridge", "start": "2025-03-01", "end": "2025-06-30",
+    "team_size": 3, "products": ["Revit"], "days_per_week": 4, "win_probability": 0.5,
+}  # fmt: skip
+MIX = {
+    "kind": "licence_mix", "start": "2025-03-01", "users": ["ann@example.com"],
+    "products": ["Revit"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({**PROJECT, "name": "x\u0000y"}, "name"),
+        ({**MIX, "label": "x\u0007"}, "label"),
+        ({**MIX, "users": ["x\u0000y@example.com"]}, "users.0"),
+        ({**PROJECT, "name": "a\ud800b"}, "name"),
+    ],
+)
+def test_change_texts_refuse_control_characters_and_lone_surrogates(
+    client: TestClient, org: Org, body: dict[str, Any], where: str
+) -> None:
+    headers = {**org.headers, "Content-Type": "application/json"}
+    raw = json.dumps(body).encode()  # ASCII escapes: a lone surrogate travels as \\udXXX
+    err = assert_error(client.post("/v1/changes", headers=headers, content=raw), 422, where)
+    assert "control characters" in err["detail"] or "surrogate" in err["detail"]
+    assert strict_json(client.get("/v1/changes", headers=org.headers))["changes"] == []
+
+
+@pytest.mark.parametrize("bad", ["١٢", "1_0", " 1 2 ", True, "0x10"])
+def test_numbers_are_plain_ascii_decimals_or_json_numbers(
+    client: TestClient, org: Org, bad: object
+) -> None:
+    pack = {"purchased_on": "2024-01-10", "tokens": bad, "unit_price": "2.85"}
+    assert_error(client.post("/v1/purchases", headers=org.headers, json=pack), 422, "tokens")
+    pack = {"purchased_on": "2024-01-10", "tokens": 100, "unit_price": bad}
+    assert_error(client.post("/v1/purchases", headers=org.headers, json=pack), 422, "unit_price")
+    record = {"date": "2024-01-10", "tokens": bad}
+    assert_error(client.post("/v1/usage", headers=org.headers, json={"records": [record]}), 422)
+    csv = f"date,tokens\n2024-01-10,{bad}\n".encode()
+    files = {"file": ("u.csv", csv, "text/csv")}
+    reply = client.post("/v1/usage/imports", headers=org.headers, files=files)
+    assert_error(reply, 422, "line 2")
+    assert strict_json(client.get("/v1/purchases", headers=org.headers))["purchases"] == []
+    # The same values written plainly are fine.
+    good = {"purchased_on": "2024-01-10", "tokens": "12", "unit_price": " 2.85 "}
+    assert client.post("/v1/purchases", headers=org.headers, json=good).status_code == 201
+
+
+def test_nan_and_infinity_are_not_numbers_a_request_may_carry(client: TestClient, org: Org) -> None:
+    headers = {**org.headers, "Content-Type": "application/json"}
+    for value in ("NaN", "Infinity", "-Infinity"):
+        body = ('{"kind": "project", "name": "B", "start": "2025-03-01", "end": "2025-06-30", '
+                '"team_size": 3, "products": ["Revit"], "days_per_week": 4, '
+                f'"win_probability": {value}}}').encode()  # fmt: skip
+        err = assert_error(client.post("/v1/changes", headers=headers, content=body), 422)
+        assert "win_probability" in err["detail"] and "finite" in err["detail"], err
+
+
+@pytest.mark.parametrize("name", ["a\u202eb", "a\u2028b", "a\u2066b\u2069"])
+def test_names_refuse_bidi_overrides_and_line_separators(
+    client: TestClient, org: Org, name: str
+) -> None:
+    reply = client.post("/v1/keys", headers=org.headers, json={"name": name, "scopes": ["read"]})
+    assert_error(reply, 422, "name", "control characters")
+
+
+def test_a_method_not_allowed_names_the_ones_that_are(client: TestClient, org: Org) -> None:
+    reply = client.put("/v1/purchases", headers=org.headers, json={})
+    err = assert_error(reply, 405, "PUT is not allowed", "GET")
+    assert "POST" in err["detail"]
