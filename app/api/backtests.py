@@ -10,11 +10,14 @@ from app.api.deps import (
     SettingsDep,
     check_paths,
 )
+from app.api.key_first import KeyFirstRoute
 from app.schemas.backtests import BacktestCreate, BacktestRead
 from app.schemas.common import ERROR_RESPONSES
 from app.services.backtests import backtest
 
-router = APIRouter(prefix="/v1/backtests", tags=["backtests"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute, prefix="/v1/backtests", tags=["backtests"], responses=ERROR_RESPONSES
+)
 
 
 @router.post("", response_model=BacktestRead, summary="Replay past purchases on your own usage")

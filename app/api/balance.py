@@ -10,11 +10,14 @@ from app.api.deps import (
     ReadKey,
     SessionDep,
 )
+from app.api.key_first import KeyFirstRoute
 from app.schemas.balance import BalanceRead
 from app.schemas.common import ERROR_RESPONSES, Day
 from app.services.balance import balance
 
-router = APIRouter(prefix="/v1/balance", tags=["balance"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute, prefix="/v1/balance", tags=["balance"], responses=ERROR_RESPONSES
+)
 
 
 @router.get("", response_model=BalanceRead, summary="Packs, what is left and what expires when")

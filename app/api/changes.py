@@ -14,13 +14,16 @@ from app.api.deps import (
     SettingsDep,
     UsageWriteKey,
 )
+from app.api.key_first import KeyFirstRoute
 from app.db.tables import KnownChange
 from app.schemas.changes import ChangeCreate, ChangeList, ChangeRead
 from app.schemas.common import ERROR_RESPONSES, PageOffset
 from app.services import changes as svc
 from app.services.usage import user_key_function
 
-router = APIRouter(prefix="/v1/changes", tags=["changes"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute, prefix="/v1/changes", tags=["changes"], responses=ERROR_RESPONSES
+)
 
 _READ: TypeAdapter[ChangeRead] = TypeAdapter(ChangeRead)
 

@@ -119,6 +119,7 @@ def needs(*scopes: str) -> Callable[[Principal], Principal]:
         principal.require_any(*scopes)
         return principal
 
+    principal_with_scope.tokencast_scopes = scopes  # type: ignore[attr-defined]  # key_first
     return principal_with_scope
 
 

@@ -13,13 +13,16 @@ from app.api.deps import (
     SessionDep,
 )
 from app.api.etags import not_modified
+from app.api.key_first import KeyFirstRoute
 from app.db.tables import Document, Organization
 from app.errors import ServiceError
 from app.schemas.common import ERROR_RESPONSES, ErrorRead, PageOffset
 from app.schemas.documents import DocumentItem, DocumentList
 from app.services import documents as svc
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute, prefix="/v1/documents", tags=["documents"], responses=ERROR_RESPONSES
+)
 
 MEDIA = {"text/html": "html", "application/pdf": "pdf", "application/json": "json"}
 WILDCARDS = {"*/*": "json", "text/*": "html", "application/*": "json"}

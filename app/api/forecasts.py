@@ -16,6 +16,7 @@ from app.api.deps import (
     check_paths,
 )
 from app.api.etags import not_modified
+from app.api.key_first import KeyFirstRoute
 from app.db.tables import Forecast
 from app.errors import UnprocessableError
 from app.schemas.common import ERROR_RESPONSES
@@ -24,7 +25,9 @@ from app.services import forecast_reads as reads
 from app.services import forecasts as svc
 from app.services.forecast_polls import ForecastPolls
 
-router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute, prefix="/v1/forecasts", tags=["forecasts"], responses=ERROR_RESPONSES
+)
 _DOC: dict[int | str, dict[str, Any]] = {
     200: {"model": ForecastRead},
     304: {"description": "Not modified: `If-None-Match` holds the forecast's current ETag"},

@@ -15,6 +15,7 @@ from app.api.deps import (
     SettingsDep,
     UsageWriteKey,
 )
+from app.api.key_first import KeyFirstRoute
 from app.db.tables import KnownChange
 from app.schemas.changes import ChangeRead
 from app.schemas.common import ERROR_RESPONSES, ErrorRead, PageOffset
@@ -31,7 +32,9 @@ from app.services import insight_changes, insight_views
 from app.services.insights import InsightRules, compute_insights
 from app.services.usage import user_key_function
 
-router = APIRouter(prefix="/v1/insights", tags=["insights"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute, prefix="/v1/insights", tags=["insights"], responses=ERROR_RESPONSES
+)
 
 AsOf = Annotated[
     date | None,

@@ -11,12 +11,15 @@ from app.api.deps import (
     SessionDep,
 )
 from app.api.idempotency import SECRET_REPLY
+from app.api.key_first import KeyFirstRoute
 from app.db.tables import ApiKey
 from app.schemas.common import ERROR_RESPONSES, ErrorRead
 from app.schemas.keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.services import keys as svc
 
-router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute, prefix="/v1/keys", tags=["keys"], responses=ERROR_RESPONSES
+)
 
 
 def _read(row: ApiKey) -> ApiKeyRead:

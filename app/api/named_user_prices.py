@@ -11,6 +11,7 @@ from app.api.deps import (
     SessionDep,
     UsageWriteKey,
 )
+from app.api.key_first import KeyFirstRoute
 from app.db.tables import NamedUserPrice
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.named_user_prices import (
@@ -20,7 +21,12 @@ from app.schemas.named_user_prices import (
 )
 from app.services import named_user_prices as svc
 
-router = APIRouter(prefix="/v1/named-user-prices", tags=["insights"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute,
+    prefix="/v1/named-user-prices",
+    tags=["insights"],
+    responses=ERROR_RESPONSES,
+)
 
 
 def _read(rows: list[NamedUserPrice]) -> NamedUserPricesRead:

@@ -9,12 +9,18 @@ from app.api.deps import (
     ReadKey,
     SessionDep,
 )
+from app.api.key_first import KeyFirstRoute
 from app.db.tables import Organization
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.organizations import OrganizationRead, OrganizationUpdate
 from app.services import organizations as svc
 
-router = APIRouter(prefix="/v1/organization", tags=["organization"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute,
+    prefix="/v1/organization",
+    tags=["organization"],
+    responses=ERROR_RESPONSES,
+)
 
 
 def _read(org: Organization) -> OrganizationRead:

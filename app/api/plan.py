@@ -10,13 +10,16 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.api.key_first import KeyFirstRoute
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.plan import PlanCreate, PlanRead
 from app.services.imports import check_record_count
 from app.services.plan import plan
 from app.services.recommendations import ForecastLimits
 
-router = APIRouter(prefix="/v1/plan", tags=["plan"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute, prefix="/v1/plan", tags=["plan"], responses=ERROR_RESPONSES
+)
 
 
 @router.post("", status_code=201, response_model=PlanRead, summary="Plan a purchase, stateless")

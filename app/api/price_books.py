@@ -11,12 +11,18 @@ from app.api.deps import (
     SessionDep,
     UsageWriteKey,
 )
+from app.api.key_first import KeyFirstRoute
 from app.db.tables import PriceBookRow
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.pricing import PriceBookRead, PriceBookWrite, TierRead
 from app.services import pricing as svc
 
-router = APIRouter(prefix="/v1/price-book", tags=["price book"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute,
+    prefix="/v1/price-book",
+    tags=["price book"],
+    responses=ERROR_RESPONSES,
+)
 
 
 def _read(row: PriceBookRow) -> PriceBookRead:

@@ -12,12 +12,15 @@ from app.api.deps import (
     SessionDep,
     UsageWriteKey,
 )
+from app.api.key_first import KeyFirstRoute
 from app.db.tables import TokenPack
 from app.schemas.common import ERROR_RESPONSES, PageOffset
 from app.schemas.pricing import PurchaseCreate, PurchaseList, PurchaseRead, total_price
 from app.services import pricing as svc
 
-router = APIRouter(prefix="/v1/purchases", tags=["purchases"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute, prefix="/v1/purchases", tags=["purchases"], responses=ERROR_RESPONSES
+)
 
 
 def _read(p: TokenPack) -> PurchaseRead:

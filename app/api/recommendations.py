@@ -13,6 +13,7 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.api.key_first import KeyFirstRoute
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.recommendations import RecommendationCreate, RecommendationRead
 from app.schemas.reproduction import QuantityCheck, ReproductionRead, StoredAndRecomputed
@@ -21,7 +22,10 @@ from app.services.insights import InsightRules
 from app.services.reproduction import reproduce_recommendation
 
 router = APIRouter(
-    prefix="/v1/recommendations", tags=["recommendations"], responses=ERROR_RESPONSES
+    route_class=KeyFirstRoute,
+    prefix="/v1/recommendations",
+    tags=["recommendations"],
+    responses=ERROR_RESPONSES,
 )
 
 

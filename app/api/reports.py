@@ -11,12 +11,15 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.api.key_first import KeyFirstRoute
 from app.schemas.common import ERROR_RESPONSES, PageOffset
 from app.schemas.reports import MONTH_PATTERN, MonthlyReportRead
 from app.services.insights import InsightRules
 from app.services.monthly_report import monthly_report
 
-router = APIRouter(prefix="/v1/reports", tags=["insights"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute, prefix="/v1/reports", tags=["insights"], responses=ERROR_RESPONSES
+)
 
 
 @router.get("/monthly", response_model=MonthlyReportRead, summary="Monthly usage report")

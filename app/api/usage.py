@@ -15,6 +15,7 @@ from app.api.deps import (
     SettingsDep,
     UsageWriteKey,
 )
+from app.api.key_first import KeyFirstRoute
 from app.errors import PayloadTooLargeError, UnprocessableError
 from app.ingest.records import ParsedUsage
 from app.schemas.common import ERROR_RESPONSES
@@ -22,7 +23,9 @@ from app.schemas.usage import DailyTokensRead, DailyUsageRead, UsageCreate, Usag
 from app.services import usage as svc
 from app.services.imports import check_record_count, import_file, import_parsed
 
-router = APIRouter(prefix="/v1/usage", tags=["usage"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=KeyFirstRoute, prefix="/v1/usage", tags=["usage"], responses=ERROR_RESPONSES
+)
 MAX_DAILY_PAGE = 3660
 # Routes taking a file (multipart): their body limit is TOKENCAST_MAX_UPLOAD_BYTES.
 UPLOAD_PATHS = frozenset({"/v1/usage/imports"})

@@ -196,3 +196,29 @@ def test_the_last_admin_key_cannot_revoke_itself_over_the_api(client: TestClient
     assert client.delete(f"/v1/keys/{reader['id']}", headers=other).status_code == 204
     schema = client.get("/openapi.json").json()
     assert "409" in schema["paths"]["/v1/keys/{key_id}"]["delete"]["responses"]
+
+
+@pytest.mark.parametrize("body", [b"{bad", b"[", b"\xff\xfe"])
+def test_a_body_that_does_not_parse_is_answered_after_the_key(
+    client: TestClient, org: Org, body: bytes
+) -> None:
+    """Without a key 401, without the scope 403, and only a key that may call the route
+    is told what is wrong with its body, on every write route of the schema."""
+    reader = _bearer(_create(client, org, "filing", ["documents:read"])["api_key"])
+    schema = client.app.openapi()  # type: ignore[attr-defined]
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/v1/"):
+            continue
+        url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+        for method in set(operations) & {"post", "put", "patch"}:
+            kind = "multipart/form-data; boundary=x" if path.endswith("/imports") else None
+            base = {"Content-Type": kind or "application/json"}
+            replies = [
+                client.request(method.upper(), url, content=body, headers={**base, **h})
+                for h in ({}, reader, org.headers)
+            ]
+            assert [r.status_code for r in replies[:2]] == [401, 403], (method, path)
+            assert replies[2].status_code in (400, 422), (method, path, replies[2].text)
+            checked += 1
+    assert checked >= 12
