@@ -137,6 +137,17 @@ def describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(messages)
 
 
+def _why_unparsed(cause: BaseException | None) -> str:
+    """What FastAPI's "There was an error parsing the body" was, in words."""
+    if isinstance(cause, UnicodeDecodeError):
+        return f"body: not valid UTF-8 (byte {cause.start}); send JSON as UTF-8"
+    if isinstance(cause, RecursionError):
+        return "body: JSON nested too deeply to read"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return "body: a number with more than 4,300 digits"
+    return "body: could not be read as the content type says"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service(_: Request, exc: ServiceError) -> JSONResponse:
@@ -161,6 +172,8 @@ def install_error_handlers(app: FastAPI) -> None:
         code = HTTP_CODES.get(exc.status_code, "error")
         headers = getattr(exc, "headers", None)
         detail = str(exc.detail)
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = _why_unparsed(exc.__cause__)
         if exc.status_code == 405:
             # every route of the path counts (Starlette's Allow names the first route's only)
             methods = sorted({m for r in routes_for_path(request.scope)

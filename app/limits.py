@@ -28,8 +28,10 @@ def day_problem(day: date) -> str | None:
 
 
 # C0 controls and DEL; C1 controls; line and paragraph separators; the bidirectional overrides
-# and isolates, which make a name display as other text than it holds.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# and isolates and the direction marks, which make a name display as other text than it holds.
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def has_control_characters(text: str) -> bool:

@@ -86,15 +86,15 @@ class IdempotencyMiddleware:
         key = headers.get("idempotency-key")
         if key is None:
             return await self.app(scope, receive, send)
-        if not svc.valid_key(key):
-            detail = "header Idempotency-Key: 1 to 255 visible ASCII characters"
-            return await envelope(422, "validation_error", detail)(scope, receive, send)
         state = scope["app"].state
         factory: sessionmaker[Session] = state.session_factory
         settings: Settings = state.settings
         principal = await run_in_threadpool(_principal, factory, headers)
-        if principal is None:
+        if principal is None:  # no valid API key: the route answers 401 before anything else
             return await self.app(scope, receive, send)
+        if not svc.valid_key(key):
+            detail = "header Idempotency-Key: 1 to 255 visible ASCII characters"
+            return await envelope(422, "validation_error", detail)(scope, receive, send)
         try:
             body = await _read_body(receive, settings.max_upload_bytes + BODY_ALLOWANCE)
         except BodyTooLargeError as exc:  # a streamed body over the limit, counted as it came

@@ -162,13 +162,23 @@ def _sheet_cells(sheet: object) -> SheetCells:
     with sheet._get_source() as src:  # type: ignore[attr-defined]
         parser = WorkSheetParser(
             src,
-            sheet._shared_strings,  # type: ignore[attr-defined]
+            _SharedStrings(sheet._shared_strings),  # type: ignore[attr-defined]
             data_only=book.data_only,
             epoch=book.epoch,
             date_formats=book._date_formats,
             timedelta_formats=book._timedelta_formats,
         )
         yield from parser.parse()
+
+
+class _SharedStrings(list[object]):
+    """The workbook's shared strings, where an index must be one of the table's: Python's list
+    would read -1 as the last string, and the cell would silently hold another cell's text."""
+
+    def __getitem__(self, index: object) -> object:  # type: ignore[override]
+        if isinstance(index, int) and index < 0:
+            raise IndexError(f"shared string {index}")
+        return super().__getitem__(index)  # type: ignore[call-overload]
 
 
 def _cell_value(cell: dict[str, object]) -> object:
@@ -184,6 +194,18 @@ def _sheet_rows(cells: SheetCells, title: str) -> Generator[tuple[int, Row], Non
     try:
         for number, row in cells:
             where = f"sheet {title!r}"
+            if number < 1:
+                raise UsageImportError(
+                    f"{where} holds a row numbered {number} (rows start at 1): the workbook is "
+                    "damaged (save it again from Excel, or as CSV)",
+                    line=previous + 1,
+                )
+            if len(row) > MAX_COLUMNS:
+                raise UsageImportError(
+                    f"{where} has {len(row):,} cells in row {number:,}; a usage export has at "
+                    f"most {MAX_COLUMNS} columns (save the sheet as CSV)",
+                    line=number,
+                )
             if number <= previous:
                 raise UsageImportError(
                     f"{where} holds row {number:,} after row {previous:,}: its rows are out of "

@@ -130,7 +130,7 @@ def parse_tokens(value: object, *, line: int, field: str) -> Decimal:
         known = _GOOD_TOKENS.get(value)
         if known is not None:
             return known
-        text = value.strip()
+        text = value.strip(" \t\r\n")  # ASCII blanks only: "12\u00a0" is not a plain number
     elif isinstance(value, bool):
         raise UsageImportError(f"{value} is not a number", line=line, field=field)
     else:

@@ -58,6 +58,7 @@ def _token_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+ASCII_SPACE = " \t\r\n"  # str.strip() alone would also take other scripts' spaces
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -66,7 +67,7 @@ def _plain_number(value: object) -> object:
     scripts, underscores or spaces inside (which Python's Decimal would read)."""
     if isinstance(value, bool):
         raise ValueError("must be a number, not true or false")
-    if isinstance(value, str) and not _PLAIN_NUMBER.fullmatch(value.strip()):
+    if isinstance(value, str) and not _PLAIN_NUMBER.fullmatch(value.strip(ASCII_SPACE)):
         raise ValueError(f"must be a plain decimal number such as 2.85, got {value[:40]!r}")
     return value
 

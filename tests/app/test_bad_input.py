@@ -251,7 +251,7 @@ def test_nan_and_infinity_are_not_numbers_a_request_may_carry(client: TestClient
         assert "win_probability" in err["detail"] and "finite" in err["detail"], err
 
 
-@pytest.mark.parametrize("name", ["a\u202eb", "a\u2028b", "a\u2066b\u2069"])
+@pytest.mark.parametrize("name", ["a\u202eb", "a\u2028b", "a\u2066b\u2069", "a\u200fb"])
 def test_names_refuse_bidi_overrides_and_line_separators(
     client: TestClient, org: Org, name: str
 ) -> None:
@@ -263,3 +263,25 @@ def test_a_method_not_allowed_names_the_ones_that_are(client: TestClient, org: O
     reply = client.put("/v1/purchases", headers=org.headers, json={})
     err = assert_error(reply, 405, "PUT is not allowed", "GET")
     assert "POST" in err["detail"]
+
+
+@pytest.mark.parametrize("spaced", ["\u00a012", "12\u3000", "1\u20092"])
+def test_numbers_with_other_scripts_spaces_are_refused(
+    client: TestClient, org: Org, spaced: str
+) -> None:
+    pack = {"purchased_on": "2024-01-10", "tokens": spaced, "unit_price": "2.85"}
+    assert_error(client.post("/v1/purchases", headers=org.headers, json=pack), 422, "tokens")
+    csv = f"date,tokens\n2024-01-10,{spaced}\n".encode()
+    files = {"file": ("u.csv", csv, "text/csv")}
+    assert_error(client.post("/v1/usage/imports", headers=org.headers, files=files), 422, "line 2")
+
+
+def test_a_bad_idempotency_key_header_is_answered_after_the_api_key(
+    client: TestClient, org: Org
+) -> None:
+    pack = {"purchased_on": "2024-01-10", "tokens": 10, "unit_price": "2.85"}
+    bad = {"Idempotency-Key": "x" * 300}
+    assert_error(client.post("/v1/purchases", headers=bad, json=pack), 401)
+    assert_error(client.post("/v1/purchases", headers={**bad, **org.headers}, json=pack), 422,
+                 "Idempotency-Key")  # fmt: skip
+    assert strict_json(client.get("/v1/purchases", headers=org.headers))["purchases"] == []

@@ -341,11 +341,43 @@ def _data_row(n: int, tokens: str = "5") -> str:
     return f'<row r="{n}">{_cell(f"A{n}", "2025-01-01")}{_cell(f"B{n}", tokens)}</row>'
 
 
-@pytest.mark.parametrize("order", [[5, 3], [2, 2], [0]])
+@pytest.mark.parametrize("order", [[5, 3], [2, 2]])
 def test_xlsx_rows_out_of_order_are_refused_not_dropped(tmp_path: Path, order: list[int]) -> None:
     rows = HEADER + "".join(_data_row(n) for n in order)
     err = import_error(_xlsx_with_sheet_xml(tmp_path, rows), "order.xlsx")
     assert "out of order" in err.reason and err.line == order[-1]
+
+
+def test_a_row_numbered_zero_is_refused(tmp_path: Path) -> None:
+    err = import_error(_xlsx_with_sheet_xml(tmp_path, HEADER + _data_row(0)), "zero.xlsx")
+    assert "numbered 0 (rows start at 1)" in err.reason and err.line == 2
+
+
+def test_a_row_of_a_million_empty_cells_is_refused(tmp_path: Path) -> None:
+    wide = '<row r="2">' + "<c/>" * 1_000_000 + "</row>"
+    err = import_error(_xlsx_with_sheet_xml(tmp_path, HEADER + wide), "cells.xlsx")
+    assert "1,000,000 cells in row 2" in err.reason and err.line == 2
+
+
+def test_a_negative_shared_string_index_is_not_the_last_string(tmp_path: Path) -> None:
+    # With no shared-strings part the table is empty; with one, -1 would have read its last.
+    book = Workbook()
+    book.active.append(["date", "tokens"])
+    book.active.append([date(2025, 1, 1), "77"])  # "77" becomes a shared string
+    made = tmp_path / "sst.xlsx"
+    book.save(made)
+    out = io.BytesIO()
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                text = text.replace("</sheetData>", '<row r="3"><c r="A3" t="n"><v>45659</v></c>'
+                                    '<c r="B3" t="s"><v>-1</v></c></row></sheetData>')  # fmt: skip
+                data = text.encode()
+            dst.writestr(item, data)
+    err = import_error(out.getvalue(), "sst.xlsx")
+    assert "damaged" in err.reason and err.line == 3
 
 
 def test_a_long_run_of_empty_rows_is_refused_quickly(tmp_path: Path) -> None:
