@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from app.api.deps import (
     PlanWriteKey,
     SessionDep,
     SettingsDep,
     check_paths,
 )
-from app.api.key_first import KeyFirstRoute
+from app.api.key_first import v1_router
 from app.schemas.backtests import BacktestCreate, BacktestRead
-from app.schemas.common import ERROR_RESPONSES
 from app.services.backtests import backtest
 
-router = APIRouter(
-    route_class=KeyFirstRoute, prefix="/v1/backtests", tags=["backtests"], responses=ERROR_RESPONSES
-)
+router = v1_router("/v1/backtests", "backtests")
 
 
 @router.post("", response_model=BacktestRead, summary="Replay past purchases on your own usage")

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from app.api.deps import (
     ReadKey,
     SessionDep,
 )
-from app.api.key_first import KeyFirstRoute
+from app.api.key_first import v1_router
 from app.schemas.balance import BalanceRead
-from app.schemas.common import ERROR_RESPONSES, Day
+from app.schemas.common import Day
 from app.services.balance import balance
 
-router = APIRouter(
-    route_class=KeyFirstRoute, prefix="/v1/balance", tags=["balance"], responses=ERROR_RESPONSES
-)
+router = v1_router("/v1/balance", "balance")
 
 
 @router.get("", response_model=BalanceRead, summary="Packs, what is left and what expires when")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import Body, Query, Response
 from pydantic import TypeAdapter
 
 from app.api.deps import (
@@ -14,16 +14,14 @@ from app.api.deps import (
     SettingsDep,
     UsageWriteKey,
 )
-from app.api.key_first import KeyFirstRoute
+from app.api.key_first import v1_router
 from app.db.tables import KnownChange
 from app.schemas.changes import ChangeCreate, ChangeList, ChangeRead
-from app.schemas.common import ERROR_RESPONSES, PageOffset
+from app.schemas.common import PageOffset
 from app.services import changes as svc
 from app.services.usage import user_key_function
 
-router = APIRouter(
-    route_class=KeyFirstRoute, prefix="/v1/changes", tags=["changes"], responses=ERROR_RESPONSES
-)
+router = v1_router("/v1/changes", "changes")
 
 _READ: TypeAdapter[ChangeRead] = TypeAdapter(ChangeRead)
 

@@ -110,6 +110,10 @@ def _record_use(factory: sessionmaker[Session], key_id: uuid.UUID) -> None:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+# The attribute on a `needs(...)` dependency that names its scopes.
+SCOPES_ATTRIBUTE = "tokencast_scopes"
+
+
 def needs(*scopes: str) -> Callable[[Principal], Principal]:
     """A dependency: the calling key's principal, or 403 unless it has one of `scopes` (or
     `admin`). As a dependency the check comes before the body is validated: a key that may not
@@ -119,7 +123,7 @@ def needs(*scopes: str) -> Callable[[Principal], Principal]:
         principal.require_any(*scopes)
         return principal
 
-    principal_with_scope.tokencast_scopes = scopes  # type: ignore[attr-defined]  # key_first
+    setattr(principal_with_scope, SCOPES_ATTRIBUTE, scopes)  # read by app.api.key_first
     return principal_with_scope
 
 

@@ -6,23 +6,21 @@ import re
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import Header, Query, Response
 
 from app.api.deps import (
     DocumentsReadKey,
     SessionDep,
 )
 from app.api.etags import not_modified
-from app.api.key_first import KeyFirstRoute
+from app.api.key_first import v1_router
 from app.db.tables import Document, Organization
 from app.errors import ServiceError
-from app.schemas.common import ERROR_RESPONSES, ErrorRead, PageOffset
+from app.schemas.common import ErrorRead, PageOffset
 from app.schemas.documents import DocumentItem, DocumentList
 from app.services import documents as svc
 
-router = APIRouter(
-    route_class=KeyFirstRoute, prefix="/v1/documents", tags=["documents"], responses=ERROR_RESPONSES
-)
+router = v1_router("/v1/documents", "documents")
 
 MEDIA = {"text/html": "html", "application/pdf": "pdf", "application/json": "json"}
 WILDCARDS = {"*/*": "json", "text/*": "html", "application/*": "json"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.api.deps import (
@@ -16,18 +16,15 @@ from app.api.deps import (
     check_paths,
 )
 from app.api.etags import not_modified
-from app.api.key_first import KeyFirstRoute
+from app.api.key_first import v1_router
 from app.db.tables import Forecast
 from app.errors import UnprocessableError
-from app.schemas.common import ERROR_RESPONSES
 from app.schemas.forecasts import ForecastCreate, ForecastRead
 from app.services import forecast_reads as reads
 from app.services import forecasts as svc
 from app.services.forecast_polls import ForecastPolls
 
-router = APIRouter(
-    route_class=KeyFirstRoute, prefix="/v1/forecasts", tags=["forecasts"], responses=ERROR_RESPONSES
-)
+router = v1_router("/v1/forecasts", "forecasts")
 _DOC: dict[int | str, dict[str, Any]] = {
     200: {"model": ForecastRead},
     304: {"description": "Not modified: `If-None-Match` holds the forecast's current ETag"},

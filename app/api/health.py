@@ -10,11 +10,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from app.api.key_first import KeyFirstRoute
 from app.db.migrate import current_revision, head_revision
 from app.schemas.common import ErrorRead
 
-router = APIRouter(route_class=KeyFirstRoute, tags=["health"])
+router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
 
 

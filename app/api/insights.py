@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import TypeAdapter
 
 from app.api.deps import (
@@ -15,10 +15,10 @@ from app.api.deps import (
     SettingsDep,
     UsageWriteKey,
 )
-from app.api.key_first import KeyFirstRoute
+from app.api.key_first import v1_router
 from app.db.tables import KnownChange
 from app.schemas.changes import ChangeRead
-from app.schemas.common import ERROR_RESPONSES, ErrorRead, PageOffset
+from app.schemas.common import ErrorRead, PageOffset
 from app.schemas.insights import (
     FindingKind,
     InsightsApplied,
@@ -32,9 +32,7 @@ from app.services import insight_changes, insight_views
 from app.services.insights import InsightRules, compute_insights
 from app.services.usage import user_key_function
 
-router = APIRouter(
-    route_class=KeyFirstRoute, prefix="/v1/insights", tags=["insights"], responses=ERROR_RESPONSES
-)
+router = v1_router("/v1/insights", "insights")
 
 AsOf = Annotated[
     date | None,

@@ -13,38 +13,42 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from fastapi import APIRouter
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from fastapi.security.utils import get_authorization_scheme_param
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.api.deps import SCOPES_ATTRIBUTE, bearer_header_key, get_principal
 from app.db.session import session_scope
-from app.errors import UnauthorizedError
+from app.schemas.common import ERROR_RESPONSES
 from app.services.keys import authenticate
 
-SCOPES_ATTRIBUTE = "tokencast_scopes"
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def v1_router(prefix: str, tag: str) -> APIRouter:
+    """A router of `/v1` routes: keyed, with the error envelope's documented replies."""
+    return APIRouter(
+        route_class=KeyFirstRoute, prefix=prefix, tags=[tag], responses=ERROR_RESPONSES
+    )
 
 
 def required_scopes(dependant: Dependant) -> tuple[str, ...] | None:
     """The scopes a route's key dependency asks for: () for any valid key, None for no key."""
-    found: tuple[str, ...] | None = None
     for sub in dependant.dependencies:
         scopes = getattr(sub.call, SCOPES_ATTRIBUTE, None)
         if isinstance(scopes, tuple):
             return scopes
-        if getattr(sub.call, "__name__", "") == "get_principal":
-            found = ()
+        if sub.call is get_principal:
+            return ()
         inner = required_scopes(sub)
-        if inner:
+        if inner is not None:
             return inner
-        if inner == () and found is None:
-            found = ()
-    return found
+    return None
 
 
 def _is_body_parse_error(exc: Exception) -> bool:
@@ -54,9 +58,7 @@ def _is_body_parse_error(exc: Exception) -> bool:
 
 
 def _check_key(request: Request, scopes: tuple[str, ...]) -> None:
-    scheme, raw = get_authorization_scheme_param(request.headers.get("authorization"))
-    if scheme.lower() != "bearer" or not raw:
-        raise UnauthorizedError("missing API key: send 'Authorization: Bearer <api key>'")
+    raw = bearer_header_key(request.headers.get("authorization"))
     with session_scope(request.app.state.session_factory, writes=False) as session:
         principal = authenticate(session, raw)
     if scopes:

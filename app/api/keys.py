@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from app.api.deps import (
     AdminKey,
     SessionDep,
 )
 from app.api.idempotency import SECRET_REPLY
-from app.api.key_first import KeyFirstRoute
+from app.api.key_first import v1_router
 from app.db.tables import ApiKey
-from app.schemas.common import ERROR_RESPONSES, ErrorRead
+from app.schemas.common import ErrorRead
 from app.schemas.keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.services import keys as svc
 
-router = APIRouter(
-    route_class=KeyFirstRoute, prefix="/v1/keys", tags=["keys"], responses=ERROR_RESPONSES
-)
+router = v1_router("/v1/keys", "keys")
 
 
 def _read(row: ApiKey) -> ApiKeyRead:

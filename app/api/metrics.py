@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from app.api.key_first import KeyFirstRoute
 from app.observability.metrics import CONTENT_TYPE, render
 
-router = APIRouter(route_class=KeyFirstRoute, tags=["health"])
+router = APIRouter(tags=["health"])
 
 
 @router.get(

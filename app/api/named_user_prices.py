@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter
-
 from app.api.deps import (
     ReadKey,
     SessionDep,
     UsageWriteKey,
 )
-from app.api.key_first import KeyFirstRoute
+from app.api.key_first import v1_router
 from app.db.tables import NamedUserPrice
-from app.schemas.common import ERROR_RESPONSES
 from app.schemas.named_user_prices import (
     NamedUserPriceRead,
     NamedUserPricesRead,
@@ -21,12 +18,7 @@ from app.schemas.named_user_prices import (
 )
 from app.services import named_user_prices as svc
 
-router = APIRouter(
-    route_class=KeyFirstRoute,
-    prefix="/v1/named-user-prices",
-    tags=["insights"],
-    responses=ERROR_RESPONSES,
-)
+router = v1_router("/v1/named-user-prices", "insights")
 
 
 def _read(rows: list[NamedUserPrice]) -> NamedUserPricesRead:

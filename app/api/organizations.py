@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from app.api.deps import (
     AdminKey,
     ReadKey,
     SessionDep,
 )
-from app.api.key_first import KeyFirstRoute
+from app.api.key_first import v1_router
 from app.db.tables import Organization
-from app.schemas.common import ERROR_RESPONSES
 from app.schemas.organizations import OrganizationRead, OrganizationUpdate
 from app.services import organizations as svc
 
-router = APIRouter(
-    route_class=KeyFirstRoute,
-    prefix="/v1/organization",
-    tags=["organization"],
-    responses=ERROR_RESPONSES,
-)
+router = v1_router("/v1/organization", "organization")
 
 
 def _read(org: Organization) -> OrganizationRead:

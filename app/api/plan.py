@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from app.api.deps import (
@@ -10,16 +9,13 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from app.api.key_first import KeyFirstRoute
-from app.schemas.common import ERROR_RESPONSES
+from app.api.key_first import v1_router
 from app.schemas.plan import PlanCreate, PlanRead
 from app.services.imports import check_record_count
 from app.services.plan import plan
 from app.services.recommendations import ForecastLimits
 
-router = APIRouter(
-    route_class=KeyFirstRoute, prefix="/v1/plan", tags=["plan"], responses=ERROR_RESPONSES
-)
+router = v1_router("/v1/plan", "plan")
 
 
 @router.post("", status_code=201, response_model=PlanRead, summary="Plan a purchase, stateless")

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter
-
 from app.api.deps import (
     ReadKey,
     SessionDep,
     UsageWriteKey,
 )
-from app.api.key_first import KeyFirstRoute
+from app.api.key_first import v1_router
 from app.db.tables import PriceBookRow
-from app.schemas.common import ERROR_RESPONSES
 from app.schemas.pricing import PriceBookRead, PriceBookWrite, TierRead
 from app.services import pricing as svc
 
-router = APIRouter(
-    route_class=KeyFirstRoute,
-    prefix="/v1/price-book",
-    tags=["price book"],
-    responses=ERROR_RESPONSES,
-)
+router = v1_router("/v1/price-book", "price book")
 
 
 def _read(row: PriceBookRow) -> PriceBookRead:

@@ -5,22 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from app.api.deps import (
     ReadKey,
     SessionDep,
     UsageWriteKey,
 )
-from app.api.key_first import KeyFirstRoute
+from app.api.key_first import v1_router
 from app.db.tables import TokenPack
-from app.schemas.common import ERROR_RESPONSES, PageOffset
+from app.schemas.common import PageOffset
 from app.schemas.pricing import PurchaseCreate, PurchaseList, PurchaseRead, total_price
 from app.services import pricing as svc
 
-router = APIRouter(
-    route_class=KeyFirstRoute, prefix="/v1/purchases", tags=["purchases"], responses=ERROR_RESPONSES
-)
+router = v1_router("/v1/purchases", "purchases")
 
 
 def _read(p: TokenPack) -> PurchaseRead:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from app.api.deps import (
@@ -13,20 +12,14 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from app.api.key_first import KeyFirstRoute
-from app.schemas.common import ERROR_RESPONSES
+from app.api.key_first import v1_router
 from app.schemas.recommendations import RecommendationCreate, RecommendationRead
 from app.schemas.reproduction import QuantityCheck, ReproductionRead, StoredAndRecomputed
 from app.services import recommendations as svc
 from app.services.insights import InsightRules
 from app.services.reproduction import reproduce_recommendation
 
-router = APIRouter(
-    route_class=KeyFirstRoute,
-    prefix="/v1/recommendations",
-    tags=["recommendations"],
-    responses=ERROR_RESPONSES,
-)
+router = v1_router("/v1/recommendations", "recommendations")
 
 
 @router.post("", status_code=201, response_model=RecommendationRead, summary="Recommend a purchase")

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from app.api.deps import (
     ReadKey,
     SessionDep,
     SettingsDep,
 )
-from app.api.key_first import KeyFirstRoute
-from app.schemas.common import ERROR_RESPONSES, PageOffset
+from app.api.key_first import v1_router
+from app.schemas.common import PageOffset
 from app.schemas.reports import MONTH_PATTERN, MonthlyReportRead
 from app.services.insights import InsightRules
 from app.services.monthly_report import monthly_report
 
-router = APIRouter(
-    route_class=KeyFirstRoute, prefix="/v1/reports", tags=["insights"], responses=ERROR_RESPONSES
-)
+router = v1_router("/v1/reports", "insights")
 
 
 @router.get("/monthly", response_model=MonthlyReportRead, summary="Monthly usage report")

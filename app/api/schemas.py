@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from app.api.deps import PrincipalDep
-from app.api.key_first import KeyFirstRoute
+from app.api.key_first import v1_router
 from app.documents.schema import SCHEMA_MEDIA_TYPE, schema_bytes
-from app.schemas.common import ERROR_RESPONSES
 
-router = APIRouter(
-    route_class=KeyFirstRoute, prefix="/v1/schemas", tags=["documents"], responses=ERROR_RESPONSES
-)
+router = v1_router("/v1/schemas", "documents")
 
 
 @router.get(

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, UploadFile
+from fastapi import Query, UploadFile
 
 from app.api.deps import (
     ReadKey,
@@ -15,17 +15,14 @@ from app.api.deps import (
     SettingsDep,
     UsageWriteKey,
 )
-from app.api.key_first import KeyFirstRoute
+from app.api.key_first import v1_router
 from app.errors import PayloadTooLargeError, UnprocessableError
 from app.ingest.records import ParsedUsage
-from app.schemas.common import ERROR_RESPONSES
 from app.schemas.usage import DailyTokensRead, DailyUsageRead, UsageCreate, UsageImportRead
 from app.services import usage as svc
 from app.services.imports import check_record_count, import_file, import_parsed
 
-router = APIRouter(
-    route_class=KeyFirstRoute, prefix="/v1/usage", tags=["usage"], responses=ERROR_RESPONSES
-)
+router = v1_router("/v1/usage", "usage")
 MAX_DAILY_PAGE = 3660
 # Routes taking a file (multipart): their body limit is TOKENCAST_MAX_UPLOAD_BYTES.
 UPLOAD_PATHS = frozenset({"/v1/usage/imports"})

@@ -134,8 +134,8 @@ def csv_table(file: BinaryFile, encoding: str) -> Table:
     return Table(first[0], [str(h) for h in first[1]], rows, "CSV")
 
 
-def _blank(row: Row) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 # What an XLSX sheet can hold (Excel's own limit), and how wide a usage export can be. A sheet's
@@ -219,7 +219,7 @@ def _sheet_rows(cells: SheetCells, title: str) -> Generator[tuple[int, Row], Non
                     line=number,
                 )
             previous = number
-            used = [c for c in row if not _blank((_cell_value(c),))]
+            used = [c for c in row if not _empty(_cell_value(c))]
             if not used:
                 if number - last_used > MAX_BLANK_RUN:
                     raise UsageImportError(

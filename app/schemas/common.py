@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from types import UnionType
 from typing import Annotated, Union, get_args, get_origin
 
@@ -74,7 +75,6 @@ def _plain_number(value: object) -> object:
 
 Money = Annotated[
     Decimal,
-    BeforeValidator(_plain_number),
     AfterValidator(_money),
     PlainSerializer(money_text, return_type=str, when_used="json"),
     Field(description='A decimal string in the price book\'s currency, e.g. "2.85".'),
@@ -90,7 +90,6 @@ MoneyOut = Annotated[
 
 Tokens = Annotated[
     Decimal,
-    BeforeValidator(_plain_number),
     Field(
         ge=0,
         le=MAX_TOKENS_PER_ROW,
@@ -169,18 +168,20 @@ class StrictModel(BaseModel):
     @classmethod
     def _plain_numbers(cls, data: object) -> object:
         if isinstance(data, dict):
+            numeric = _numeric_fields(cls)
             for name, value in data.items():
-                field = cls.model_fields.get(name) if isinstance(name, str) else None
-                if (
-                    isinstance(value, bool | str)
-                    and field is not None
-                    and _numeric(field.annotation)
-                ):
+                if isinstance(value, bool | str) and name in numeric:
                     try:
                         _plain_number(value)
                     except ValueError as exc:
                         raise ValueError(f"{name}: {exc}") from None
         return data
+
+
+@cache
+def _numeric_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The names of a model's number fields, worked out once per model."""
+    return frozenset(n for n, f in model.model_fields.items() if _numeric(f.annotation))
 
 
 class ErrorRead(BaseModel):
