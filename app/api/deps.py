@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -70,14 +69,6 @@ def bearer_key(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise UnauthorizedError("missing API key: send 'Authorization: Bearer <api key>'")
     return credentials.credentials
-
-
-def bearer_header_key(authorization: str | None) -> str:
-    """The raw API key of an `Authorization` header's value, or 401 (as `bearer_key`)."""
-    scheme, key = get_authorization_scheme_param(authorization)
-    if scheme.lower() != "bearer" or not key:
-        raise UnauthorizedError("missing API key: send 'Authorization: Bearer <api key>'")
-    return key
 
 
 def check_paths(n_paths: int, max_paths: int) -> None:

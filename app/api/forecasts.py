@@ -12,7 +12,6 @@ from app.api.deps import (
     ReadKey,
     SessionDep,
     SettingsDep,
-    bearer_header_key,
     check_paths,
 )
 from app.api.etags import not_modified
@@ -23,6 +22,7 @@ from app.schemas.forecasts import ForecastCreate, ForecastRead
 from app.services import forecast_reads as reads
 from app.services import forecasts as svc
 from app.services.forecast_polls import ForecastPolls
+from app.services.keys import bearer_header_key
 
 router = v1_router("/v1/forecasts", "forecasts")
 _DOC: dict[int | str, dict[str, Any]] = {

@@ -40,7 +40,7 @@ from app.api.body_limit import BodyTooLargeError
 from app.db.session import session_scope
 from app.errors import UnauthorizedError, envelope
 from app.services import idempotency as svc
-from app.services.keys import Principal, authenticate
+from app.services.keys import Principal, authenticate, bearer_header_key
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -205,12 +205,11 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
 
 
 def _principal(factory: sessionmaker[Session], headers: Headers) -> Principal | None:
-    scheme, _, token = headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
+    """The calling key, read as the routes read it, or None (the route then answers 401)."""
     try:
+        raw = bearer_header_key(headers.get("authorization"))
         with session_scope(factory, writes=False) as session:
-            return authenticate(session, token.strip())
+            return authenticate(session, raw)
     except UnauthorizedError:
         return None
 

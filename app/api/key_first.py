@@ -22,10 +22,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.api.deps import SCOPES_ATTRIBUTE, bearer_header_key, get_principal
+from app.api.deps import SCOPES_ATTRIBUTE, get_principal
 from app.db.session import session_scope
 from app.schemas.common import ERROR_RESPONSES
-from app.services.keys import authenticate
+from app.services.keys import authenticate, bearer_header_key
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 

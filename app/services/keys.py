@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
@@ -176,3 +177,12 @@ def revoke_key(
     row.revoked_at = now()
     session.flush()
     return row
+
+
+def bearer_header_key(authorization: str | None) -> str:
+    """The raw API key of an `Authorization` header's value (`Bearer <key>`, read as FastAPI's
+    bearer scheme reads it), or 401."""
+    scheme, key = get_authorization_scheme_param(authorization)
+    if scheme.lower() != "bearer" or not key:
+        raise UnauthorizedError("missing API key: send 'Authorization: Bearer <api key>'")
+    return key
