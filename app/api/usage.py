@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -18,6 +18,7 @@ from app.api.deps import (
 from app.api.key_first import v1_router
 from app.errors import PayloadTooLargeError, UnprocessableError
 from app.ingest.records import ParsedUsage
+from app.schemas.common import Day
 from app.schemas.usage import DailyTokensRead, DailyUsageRead, UsageCreate, UsageImportRead
 from app.services import usage as svc
 from app.services.imports import check_record_count, import_file, import_parsed
@@ -77,8 +78,8 @@ def post_import(
 def get_daily(
     session: SessionDep,
     principal: ReadKey,
-    from_: Annotated[date | None, Query(alias="from", description="First day (inclusive).")] = None,
-    to: Annotated[date | None, Query(description="Last day (inclusive).")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="First day (inclusive).")] = None,
+    to: Annotated[Day | None, Query(description="Last day (inclusive).")] = None,
     product: Annotated[str | None, Query(description="Only this product.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_DAILY_PAGE, description="Days per page.")] = 366,
 ) -> DailyUsageRead:

@@ -113,11 +113,17 @@ def _day(value: date) -> date:
     return value
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _iso_text(value: object) -> object:
-    # A number is not a date here, though pydantic would read it as a Unix timestamp.
-    if isinstance(value, int | float):
-        raise ValueError("must be an ISO date string, YYYY-MM-DD")
-    return value
+    # Only YYYY-MM-DD: pydantic would also read a number, or digits as text ("1699920000"), as
+    # a Unix timestamp, and cut a datetime down to its day.
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip(ASCII_SPACE)):
+        return value.strip(ASCII_SPACE)
+    if isinstance(value, date):
+        return value
+    raise ValueError("must be an ISO date string, YYYY-MM-DD")
 
 
 Day = Annotated[

@@ -22,6 +22,7 @@ from app.ingest.values import canonical_user
 from app.schemas.changes import LicenceMixCreate
 from app.services import changes as change_svc
 from app.services.insights import InsightRules, compute_insights
+from app.services.usage_locks import lock_usage
 from models.changes import LicenceMixChange, normalize_product
 from models.insights.named_user import NamedUserComparison
 
@@ -54,6 +55,8 @@ def apply_migrations(
     (`users` None) or those of the given users, optionally of `products` only. A user is a
     stored user key, or the e-mail an import would store under one (`user_key`: as imports
     make keys, so `Alice@Example.com` finds `alice@example.com`)."""
+    # Writers of one organization take turns (PostgreSQL: two first writes would both insert).
+    lock_usage(session, organization_id, exclusive=True)
     ins = compute_insights(session, organization_id=organization_id, as_of=as_of, rules=rules)
     if ins.price is None:
         raise UnprocessableError(

@@ -11,12 +11,15 @@ from sqlalchemy.orm import Session
 from app.db.tables import NamedUserPrice
 from app.schemas.named_user_prices import NamedUserPricesWrite
 from app.services.keys import now
+from app.services.usage_locks import lock_usage
 from models.changes import normalize_product
 
 
 def put_named_user_prices(
     session: Session, *, organization_id: uuid.UUID, body: NamedUserPricesWrite
 ) -> list[NamedUserPrice]:
+    # Writers of one organization take turns (PostgreSQL: two first writes would both insert).
+    lock_usage(session, organization_id, exclusive=True)
     session.execute(delete(NamedUserPrice).where(NamedUserPrice.organization_id == organization_id))
     stamp = now()
     rows = [

@@ -14,6 +14,7 @@ from app.errors import NotFoundError, UnprocessableError
 from app.money import money_text
 from app.schemas.pricing import PriceBookWrite, PurchaseCreate
 from app.services.keys import now
+from app.services.usage_locks import lock_usage
 from models.decision.types import PriceBook, Tier, TierKind
 
 DEFAULT_VALIDITY_DAYS = 365
@@ -22,6 +23,8 @@ DEFAULT_VALIDITY_DAYS = 365
 def put_price_book(
     session: Session, *, organization_id: uuid.UUID, body: PriceBookWrite
 ) -> PriceBookRow:
+    # Writers of one organization take turns (PostgreSQL: two first writes would both insert).
+    lock_usage(session, organization_id, exclusive=True)
     row = session.get(PriceBookRow, organization_id)
     if row is None:
         row = PriceBookRow(organization_id=organization_id)

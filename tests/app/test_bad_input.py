@@ -285,3 +285,22 @@ def test_a_bad_idempotency_key_header_is_answered_after_the_api_key(
     assert_error(client.post("/v1/purchases", headers={**bad, **org.headers}, json=pack), 422,
                  "Idempotency-Key")  # fmt: skip
     assert strict_json(client.get("/v1/purchases", headers=org.headers))["purchases"] == []
+
+
+@pytest.mark.parametrize("day", ["1699920000", "-0", "2025-01-01T00:00:00Z", "20250101"])
+def test_a_day_is_written_yyyy_mm_dd_not_as_a_timestamp(
+    client: TestClient, org: Org, day: str
+) -> None:
+    record = {"date": day, "tokens": 7}
+    reply = client.post("/v1/usage", headers=org.headers, json={"records": [record]})
+    assert_error(reply, 422, "records.0.date", "YYYY-MM-DD")
+    assert_error(client.get(f"/v1/usage/daily?from={day}", headers=org.headers), 422, "from")
+    assert strict_json(client.get("/v1/usage/daily", headers=org.headers))["daily"] == []
+
+
+def test_daily_usage_from_a_far_day_is_a_422_not_an_overflow(client: TestClient, org: Org) -> None:
+    record = {"date": "2025-01-01", "tokens": 7}
+    assert client.post("/v1/usage", headers=org.headers, json={"records": [record]}).is_success
+    for query in ("from=9999-12-31", "from=9999-12-31&to=9999-12-31", "to=0001-01-01"):
+        err = assert_error(client.get(f"/v1/usage/daily?{query}", headers=org.headers), 422)
+        assert "1970" in err["detail"] or "2199" in err["detail"], err

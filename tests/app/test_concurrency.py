@@ -263,3 +263,25 @@ def test_a_lock_held_too_long_is_a_503_to_retry_and_changes_nothing(
     finally:
         holder.close()
         holder_engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/price-book", PRICE_BOOK),
+        ("/v1/named-user-prices", {"prices": [
+            {"product": "Revit", "currency": "USD", "annual_price": "2910.00"},
+            {"product": "AutoCAD", "currency": "USD", "annual_price": "2030.00"}]}),
+    ],
+)  # fmt: skip
+def test_simultaneous_first_puts_all_succeed_with_one_result(
+    live_url: str, live: TestClient, path: str, body: dict[str, Any]
+) -> None:
+    headers = new_key(live_url, f"puts {path}")
+    for _ in range(2):  # the first burst creates, the second replaces
+        replies = at_once(*[lambda: live.put(path, headers=headers, json=body)] * 6)
+        assert [r.status_code for r in replies] == [200] * 6, [r.text for r in replies]
+    stored = dict(strict_json(live.get(path, headers=headers)))
+    stored.pop("updated_at")
+    assert all({**strict_json(r), "updated_at": None} == {**stored, "updated_at": None}
+               for r in replies)  # fmt: skip
